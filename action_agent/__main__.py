@@ -1,0 +1,44 @@
+"""python -m action_agent: serve luna.action.v1.ActionService and luna.backend.v1.LunaService."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from action_agent.server import serve
+from action_agent.settings import ActionAgentSettings
+from luna_common.logs import configure_logging
+
+DESCRIPTION = """\
+Serve the Luna action agent over gRPC: luna.action.v1.ActionService (internal,
+called by the voice gateway) and luna.backend.v1.LunaService (the domain read
+API for the app), with grpc.health.v1 and server reflection.
+
+Environment:
+  LUNA_TOKEN_SECRET         HMAC secret for session tokens (required)
+  DATABASE_URL              SQLAlchemy URL (default sqlite:///var/luna.db;
+                            postgresql+psycopg://... for PostgreSQL)
+  LUNA_ACTION_HOST/PORT     bind address (default 127.0.0.1:50052)
+  LUNA_DEV_LOGIN            1 to enable the demo-user sign-in RPCs
+  LUNA_SHUTDOWN_GRACE_SECONDS  drain time after SIGTERM (default 10)
+  LUNA_LOG_LEVEL            log level (default INFO)
+"""
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m action_agent", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--host", help="bind host (overrides LUNA_ACTION_HOST)")
+    parser.add_argument("--port", type=int, help="bind port, 0 for any free port (overrides LUNA_ACTION_PORT)")
+    parser.add_argument("--database-url", help="SQLAlchemy database URL (overrides DATABASE_URL)")
+    args = parser.parse_args(argv)
+    overrides = {k: v for k, v in {"host": args.host, "port": args.port, "database_url": args.database_url}.items()
+                 if v is not None}
+    settings = ActionAgentSettings().model_copy(update=overrides)
+    configure_logging("action_agent", settings.log_level)
+    asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    main()

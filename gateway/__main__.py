@@ -1,0 +1,49 @@
+"""python -m gateway: serve luna.voice.v1.VoiceGateway."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from gateway.server import serve
+from gateway.settings import GatewaySettings
+from luna_common.logs import configure_logging
+
+DESCRIPTION = """\
+Serve the Luna voice gateway over gRPC: luna.voice.v1.VoiceGateway (the
+Converse voice stream and the session/understanding calls), with
+grpc.health.v1 and server reflection.
+
+Environment:
+  LUNA_TOKEN_SECRET            HMAC secret for session tokens (required)
+  LUNA_GATEWAY_HOST/PORT       bind address (default 127.0.0.1:50051)
+  LUNA_ACTION_AGENT_ADDRESS    the action agent (default 127.0.0.1:50052)
+  LUNA_IDLE_TIMEOUT_SECONDS    end idle sessions after this (default 300)
+  LUNA_MAX_SESSIONS, LUNA_MAX_SESSIONS_PER_USER, LUNA_MAX_MESSAGE_BYTES  limits
+  DASHSCOPE_API_KEY            use the Qwen-Omni realtime engine; without it
+                               the embedded offline engine serves
+  LUNA_SHUTDOWN_GRACE_SECONDS  drain time after SIGTERM (default 10)
+  LUNA_LOG_LEVEL               log level (default INFO)
+"""
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m gateway", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--host", help="bind host (overrides LUNA_GATEWAY_HOST)")
+    parser.add_argument("--port", type=int, help="bind port, 0 for any free port (overrides LUNA_GATEWAY_PORT)")
+    parser.add_argument("--action-agent", help="action agent address host:port (overrides LUNA_ACTION_AGENT_ADDRESS)")
+    args = parser.parse_args(argv)
+    overrides = {
+        k: v
+        for k, v in {"host": args.host, "port": args.port, "action_agent_address": args.action_agent}.items()
+        if v is not None
+    }
+    settings = GatewaySettings().model_copy(update=overrides)
+    configure_logging("gateway", settings.log_level)
+    asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The `luna` command: tools for people trying Luna Voice from a terminal."""

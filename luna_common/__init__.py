@@ -1,0 +1,1 @@
+"""Pieces shared by the Luna services: server bootstrap, tokens, logging."""
