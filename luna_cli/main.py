@@ -10,6 +10,10 @@ import sys
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "token": ("luna_cli.token", "mint a signed session token for a user (needs LUNA_TOKEN_SECRET)"),
     "stack": ("luna_cli.stack", "start every service of the stack in the foreground (what `make run` runs)"),
+    "seed": ("luna_cli.seed", "create the database schema and load the deterministic demo city"),
+    "understand": ("luna_cli.understand", "print the intent and entities of a text as JSON"),
+    "talk": ("luna_cli.talk", "stream WAV files through VoiceGateway.Converse in real time"),
+    "chat": ("luna_cli.chat", "type to Luna through VoiceGateway.Converse (text mode)"),
 }
 
 
