@@ -7,14 +7,18 @@ export PATH := $(BIN):$(CURDIR)/user-app/node_modules/.bin:$(PATH)
 APP := user-app
 PROTOS := $(shell find proto -name '*.proto' | sort)
 
-.PHONY: run test setup system-deps proto check-proto lint pytest seed bench clean
+.PHONY: run test setup system-deps proto check-proto lint pytest seed bench clean test-app
 
-run: setup
+run: setup seed
 	$(BIN)/luna stack
 
-test: setup lint pytest
+# Loads the demo city into the database (var/luna.db unless DATABASE_URL is set) on first use only.
+seed: setup
+	$(BIN)/luna seed --if-empty
 
-setup: system-deps $(VENV)/.installed $(APP)/node_modules/.installed
+test: setup lint pytest test-app
+
+setup: system-deps $(VENV)/.installed $(APP)/node_modules/.installed $(APP)/.next/BUILD_ID
 
 system-deps:
 	@scripts/ensure_system_packages.sh
@@ -29,6 +33,16 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt pyproj
 $(APP)/node_modules/.installed: $(APP)/package.json $(APP)/package-lock.json
 	cd $(APP) && npm ci --no-audit --no-fund
 	touch $@
+
+# The production build `luna stack` serves (next start); rebuilt when the app's sources change.
+$(APP)/.next/BUILD_ID: $(APP)/node_modules/.installed $(shell find $(APP)/src $(APP)/public -type f) \
+  $(APP)/next.config.ts $(APP)/tsconfig.json
+	cd $(APP) && NEXT_TELEMETRY_DISABLED=1 next build
+
+# The app: Vitest unit tests, then Chromium end to end against the real stack (screenshots in artifacts/e2e/).
+test-app: setup
+	cd $(APP) && vitest run
+	cd $(APP) && node --test --test-concurrency=1 e2e/
 
 # Generated code is committed; `make proto` regenerates it, check-proto fails when it is stale.
 proto:

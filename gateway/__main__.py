@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from gateway.server import serve
 from gateway.settings import GatewaySettings
 from luna_common.logs import configure_logging
 
@@ -20,6 +19,15 @@ Environment:
   LUNA_ACTION_AGENT_ADDRESS    the action agent (default 127.0.0.1:50052)
   LUNA_IDLE_TIMEOUT_SECONDS    end idle sessions after this (default 300)
   LUNA_MAX_SESSIONS, LUNA_MAX_SESSIONS_PER_USER, LUNA_MAX_MESSAGE_BYTES  limits
+  LUNA_AUDIO_BURST_MS          how far audio may run ahead of real time (1000)
+  LUNA_TRAILING_SILENCE_MS     end of turn after this silence (default 500);
+                               LUNA_COMPLETE_SILENCE_MS / LUNA_HESITATION_SILENCE_MS
+                               after a complete request / a hesitation (300 / 1200)
+  LUNA_MIN_SPEECH_MS           shorter sounds are not speech (default 200)
+  LUNA_BARGE_IN_MS             user speech this long interrupts a reply (300)
+  LUNA_BACKCHANNEL_MAX_MS      longer speech is never a backchannel (700)
+  LUNA_SPEECH_ENGINE           auto (default), embedded or none (text only)
+  LUNA_ASR_WORKERS             recognition worker processes (default cores-1)
   DASHSCOPE_API_KEY            use the Qwen-Omni realtime engine; without it
                                the embedded offline engine serves
   LUNA_SHUTDOWN_GRACE_SECONDS  drain time after SIGTERM (default 10)
@@ -42,6 +50,9 @@ def main(argv: list[str] | None = None) -> None:
     }
     settings = GatewaySettings().model_copy(update=overrides)
     configure_logging("gateway", settings.log_level)
+    # Imported here: loading the speech and understanding stack takes seconds that --help should not pay.
+    from gateway.server import serve
+
     asyncio.run(serve(settings))
 
 

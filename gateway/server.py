@@ -20,5 +20,7 @@ def build_host(settings: GatewaySettings) -> tuple[ServiceHost, VoiceGatewayServ
 
 
 async def serve(settings: GatewaySettings) -> None:
-    host, _ = build_host(settings)
-    await serve_until_signalled(host, settings.host, settings.port, settings.shutdown_grace_seconds, service="gateway")
+    host, servicer = build_host(settings)
+    await servicer.start()
+    await serve_until_signalled(host, settings.host, settings.port, settings.shutdown_grace_seconds,
+                                service="gateway", on_stopped=servicer.close)

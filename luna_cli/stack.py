@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -53,12 +54,27 @@ def stack_services(args: argparse.Namespace) -> list[ServiceSpec]:
         ServiceSpec("gateway", [py, "-m", "gateway", "--port", str(args.gateway_port),
                                 "--action-agent", f"127.0.0.1:{args.action_port}"],
                     f"127.0.0.1:{args.gateway_port}"),
+        # The browser's side: the WebSocket bridge for Converse, the Next.js app, and Envoy in front of both
+        # (gRPC-Web for LunaService and the gateway's unary calls); one origin, printed as the app URL.
+        ServiceSpec("bridge", [py, "-m", "web_bridge", "--port", str(args.bridge_port),
+                               "--gateway", f"127.0.0.1:{args.gateway_port}"]),
+        ServiceSpec("app", [shutil.which("node") or "node", str(ROOT / "user-app/node_modules/next/dist/bin/next"),
+                            "start", str(ROOT / "user-app"), "-H", "127.0.0.1", "-p", str(args.app_port)],
+                    env={"NEXT_TELEMETRY_DISABLED": "1"}),
+        ServiceSpec("envoy", [py, "-m", "web_bridge.envoy", "--listen", f"127.0.0.1:{args.web_port}",
+                              "--gateway", f"127.0.0.1:{args.gateway_port}",
+                              "--action-agent", f"127.0.0.1:{args.action_port}",
+                              "--bridge", f"127.0.0.1:{args.bridge_port}", "--app", f"127.0.0.1:{args.app_port}",
+                              "--out", str(VAR / "envoy.yaml")]),
     ]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gateway-port", type=int, default=50051)
     parser.add_argument("--action-port", type=int, default=50052)
+    parser.add_argument("--web-port", type=int, default=8080, help="Envoy: the app and its APIs for the browser")
+    parser.add_argument("--bridge-port", type=int, default=8081, help="the WebSocket bridge (behind Envoy)")
+    parser.add_argument("--app-port", type=int, default=3000, help="the Next.js server (behind Envoy)")
     parser.add_argument("--ready-timeout", type=float, default=60.0, help="seconds to wait for health")
 
 
@@ -107,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
         for spec, _ in procs:
             if spec.health_address:
                 print(f"  {spec.name:<8} grpc://{spec.health_address}", flush=True)
+        print(f"  app      http://127.0.0.1:{args.web_port}/  (open in a browser; sign in as a demo user)", flush=True)
         print("Press Ctrl-C to stop.\n", flush=True)
         while not stopping.is_set():
             for spec, proc in procs:

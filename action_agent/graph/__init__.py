@@ -1,0 +1,1 @@
+"""The LangGraph action graph: state, nodes, wiring and its checkpointer."""

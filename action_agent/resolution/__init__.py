@@ -1,0 +1,1 @@
+"""Turning what the user said (names, referring words, time phrases) into ids and instants."""

@@ -1,0 +1,3 @@
+from bench.asr_eval.run import main
+
+main()

@@ -1,0 +1,204 @@
+"""ASR evaluation of the embedded engine on held-out utterances synthesised by espeak-ng.
+
+    .venv/bin/python -m bench.asr_eval                 # modest run: every sentence once, voices rotated
+    .venv/bin/python -m bench.asr_eval --full          # every sentence x every voice, clean and noisy
+    .venv/bin/python -m bench.asr_eval --lw 8 --show-errors
+
+Prints word error rate, sentence accuracy, key-phrase recall, intent accuracy through recognition +
+understanding (when gateway.understanding is importable), off-domain behaviour and the real-time
+factor (decode CPU time / audio duration, one process = one core).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from bench.asr_eval.sentences import IN_DOMAIN, OFF_DOMAIN
+from gateway.speech.embedded.asr import DecoderSettings
+from gateway.speech.embedded.engine import EmbeddedEngine
+from gateway.speech.embedded.language_model import normalize
+from tests import audio
+
+# (espeak-ng voice, words per minute)
+VOICES = [("en-us", 160), ("en-us+m3", 140), ("en-gb+f2", 180), ("en-us+f3", 170), ("en-us+m1", 150)]
+NOISE_SNR_DB = 15.0
+
+
+@dataclass
+class Result:
+    text: str
+    voice: str
+    noisy: bool
+    hypothesis: str
+    errors: int
+    words: int
+    audio_s: float
+    cpu_s: float
+    expected_intent: str | None = None
+    intent: str | None = None
+    reference_intent: str | None = None
+    keys_found: int = 0
+    keys: int = 0
+
+
+def word_errors(reference: list[str], hypothesis: list[str]) -> int:
+    """Levenshtein distance over words (substitutions + deletions + insertions)."""
+    prev = list(range(len(hypothesis) + 1))
+    for i, r in enumerate(reference, 1):
+        cur = [i] + [0] * len(hypothesis)
+        for j, h in enumerate(hypothesis, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
+        prev = cur
+    return prev[-1]
+
+
+def _score_words(text: str) -> list[str]:
+    # "carrabba's" / "carrabbas" and "what's" / "whats" sound the same; spelling is not recognition
+    return normalize(text).replace("'", "").split()
+
+
+def _understander() -> Any:
+    try:
+        from gateway.speech.embedded.demo_vocabulary import demo_vocabulary
+        from gateway.understanding import Understander
+    except ImportError:
+        return None
+    return Understander(demo_vocabulary())
+
+
+def _intent(understander: Any, text: str) -> str | None:
+    if understander is None:
+        return None
+    result = understander.understand(text, dt.datetime(2026, 5, 14, 15, 0, tzinfo=dt.UTC), "America/New_York")
+    intent = result.intent
+    return str(getattr(intent, "value", intent))
+
+
+def noisy(pcm: bytes, snr_db: float, seed: int) -> bytes:
+    level = audio.rms(pcm) / 32767.0 / (10 ** (snr_db / 20))
+    return audio.mix(pcm, audio.noise(len(pcm) * 1000 // (2 * audio.RATE), level, seed=seed))
+
+
+def recognise(engine: EmbeddedEngine, pcm: bytes) -> tuple[str, float]:
+    """Stream 20 ms frames with 300 ms of silence either side, as the gateway would; return text and CPU seconds."""
+    frames = audio.chunks(audio.silence(300) + pcm + audio.silence(300))
+    start = time.process_time()
+    recognizer = engine.new_recognizer()
+    for frame in frames:
+        recognizer.accept(frame)
+    text = recognizer.finish()
+    return text, time.process_time() - start
+
+
+def conditions(full: bool, limit: int | None) -> list[tuple[str, str | None, tuple[str, ...], str, int, bool]]:
+    items = IN_DOMAIN[:limit] if limit else IN_DOMAIN
+    out = []
+    for k, (text, intent, keys) in enumerate(items):
+        if full:
+            out += [(text, intent, keys, v, s, n) for v, s in VOICES for n in (False, True)]
+        else:
+            voice, speed = VOICES[k % len(VOICES)]
+            out.append((text, intent, keys, voice, speed, k % 2 == 1))  # every other utterance noisy
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--full", action="store_true", help="every sentence in every voice, clean and noisy")
+    parser.add_argument("--limit", type=int, help="only the first N in-domain sentences")
+    parser.add_argument("--show-errors", action="store_true")
+    parser.add_argument("--general-weight", type=float, default=0.05)
+    parser.add_argument("--general-top", type=int, default=3000)
+    defaults = DecoderSettings()
+    for name in ("lw", "beam", "wbeam", "pbeam", "wip", "noise_floor"):
+            parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(defaults, name))
+    for name in ("maxwpf", "topn"):
+        parser.add_argument(f"--{name}", type=int, default=getattr(defaults, name))
+    parser.add_argument("--no-fwdflat", action="store_true")
+    parser.add_argument("--no-bestpath", action="store_true")
+    args = parser.parse_args(argv)
+
+    settings = replace(defaults, lw=args.lw, noise_floor=args.noise_floor, beam=args.beam, wbeam=args.wbeam,
+                       pbeam=args.pbeam, wip=args.wip,
+                       maxwpf=args.maxwpf, topn=args.topn, fwdflat=not args.no_fwdflat,
+                       bestpath=not args.no_bestpath)
+    started = time.monotonic()
+    engine = EmbeddedEngine(settings=settings, general_weight=args.general_weight, general_top=args.general_top)
+    build_s = time.monotonic() - started
+    rebuild_started = time.monotonic()
+    engine.update_vocabulary(replace(engine.vocabulary, friend_names=(*engine.vocabulary.friend_names, "Zed")))
+    rebuild_s = time.monotonic() - rebuild_started
+    understander = _understander()
+
+    results: list[Result] = []
+    for k, (text, intent, keys, voice, speed, is_noisy) in enumerate(conditions(args.full, args.limit)):
+        pcm = audio.speech(text, voice=voice, speed=speed)
+        if is_noisy:
+            pcm = noisy(pcm, NOISE_SNR_DB, seed=k)
+        hyp, cpu = recognise(engine, pcm)
+        ref_words, hyp_words = _score_words(text), _score_words(hyp)
+        flat_hyp = " " + " ".join(hyp_words) + " "
+        found = sum(1 for key in keys if " " + " ".join(_score_words(key)) + " " in flat_hyp)
+        r = Result(text, f"{voice}@{speed}", is_noisy, hyp, word_errors(ref_words, hyp_words), len(ref_words),
+                   len(pcm) / 2 / audio.RATE + 0.6, cpu, intent, keys_found=found, keys=len(keys))
+        if intent is not None and understander is not None:
+            r.intent = _intent(understander, hyp)
+            r.reference_intent = _intent(understander, text)
+        results.append(r)
+
+    off: list[tuple[str, str, str | None]] = []
+    venue_names = {normalize(n).removeprefix("the ") for v in engine.vocabulary.venues for n in (v.name, *v.aliases)}
+    for k, text in enumerate(OFF_DOMAIN):
+        voice, speed = VOICES[k % len(VOICES)]
+        hyp, _ = recognise(engine, audio.speech(text, voice=voice, speed=speed))
+        off.append((text, hyp, _intent(understander, hyp)))
+
+    report(results, off, venue_names, settings, args, build_s, rebuild_s, understander is not None)
+
+
+def _pct(num: float, den: float) -> str:
+    return f"{100.0 * num / den:5.1f}%" if den else "  n/a"
+
+
+def report(results: list[Result], off: list[tuple[str, str, str | None]], venue_names: set[str],
+           settings: DecoderSettings, args: argparse.Namespace, build_s: float, rebuild_s: float,
+           have_understanding: bool) -> None:
+    print(f"asr_eval  {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC  host={platform.node()} cpus={os.cpu_count()}")
+    print(f"settings  {settings}  general_weight={args.general_weight} general_top={args.general_top}")
+    print(f"model     first build {build_s:.2f}s, rebuild after a vocabulary change {rebuild_s:.2f}s")
+    groups: list[tuple[str, list[Result]]] = [("all", results), ("clean", [r for r in results if not r.noisy]),
+                                              (f"noisy {NOISE_SNR_DB:.0f} dB SNR", [r for r in results if r.noisy])]
+    groups += [(f"voice {v}", [r for r in results if r.voice == v]) for v in sorted({r.voice for r in results})]
+    print(f"\n{'condition':<24} {'utts':>5} {'WER':>7} {'sent acc':>8} {'keys':>7} {'intent':>7} {'RTF':>6}")
+    for name, rs in groups:
+        if not rs:
+            continue
+        errors, words = sum(r.errors for r in rs), sum(r.words for r in rs)
+        scored = [r for r in rs if r.expected_intent is not None and r.intent is not None]
+        intent_ok = sum(1 for r in scored if r.intent == r.expected_intent)
+        rtf = sum(r.cpu_s for r in rs) / sum(r.audio_s for r in rs)
+        print(f"{name:<24} {len(rs):>5} {_pct(errors, words):>7} {_pct(sum(r.errors == 0 for r in rs), len(rs)):>8} "
+              f"{_pct(sum(r.keys_found for r in rs), sum(r.keys for r in rs)):>7} "
+              f"{_pct(intent_ok, len(scored)) if have_understanding else '  n/a':>7} {rtf:6.3f}")
+    if have_understanding:
+        scored = [r for r in results if r.expected_intent is not None]
+        ref_ok = sum(1 for r in scored if r.reference_intent == r.expected_intent)
+        print(f"\nintent accuracy on the reference text (understanding alone): {_pct(ref_ok, len(scored))}")
+    booking_like = sum(1 for _, hyp, intent in off
+                       if intent not in (None, "unclear") or any(f" {n} " in f" {hyp} " for n in venue_names))
+    print(f"off-domain: {len(off)} utterances, {booking_like} came out with a venue name or a non-unclear intent"
+          + ("" if have_understanding else " (no understanding module: venue names only)"))
+    if args.show_errors:
+        print("\nerrors:")
+        for r in results:
+            if r.errors or (r.intent is not None and r.intent != r.expected_intent):
+                print(f"  [{r.voice}{' noisy' if r.noisy else ''}] {r.text!r}\n     -> {r.hypothesis!r}"
+                      + (f"  intent {r.intent} (want {r.expected_intent})" if r.intent else ""))
+        for text, hyp, intent in off:
+            print(f"  [off-domain] {text!r} -> {hyp!r} intent {intent}")

@@ -1,0 +1,493 @@
+"""One live Converse stream: input and output run independently (full duplex, spec §6.4).
+
+The reader task handles client events as they arrive: audio goes through
+decode → VAD → endpointing → streaming recognition; control events act at
+once. Each user turn runs as its own task (the "reply"), which speaks through
+the Speaker while the reader keeps listening; user speech during a reply
+(longer than the barge-in threshold and not a backchannel) or an `interrupt`
+event stops it at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from luna.action.v1 import action_pb2
+from luna.voice.v1 import voice_pb2
+
+from gateway.action_client import ActionClient
+from gateway.audio.codec import AudioError, InputDecoder, OutputEncoder
+from gateway.audio.endpointing import EndHint, EndpointConfig, Endpointer, SpeechEnded, SpeechStarted
+from gateway.audio.vad import FrameVad
+from gateway.limits import AudioRateLimiter, RateExceeded
+from gateway.outbound import Outbound
+from gateway.recognition import AsyncRecognizer, ThreadRecognizer, Utterance
+from gateway.sessions import Session, SessionRegistry
+from gateway.settings import GatewaySettings
+from gateway.speaker import Speaker
+from gateway.speech.base import SpeechEngine
+from gateway.speech.workers import RecognitionPool
+from gateway.turn_taking import ends_in_hesitation, is_backchannel, words
+from gateway.turns import (
+    TurnLogic,
+    TurnOutcome,
+    TurnTimings,
+    confirmation_event,
+    error_event,
+    new_turn_id,
+    unclear_outcome,
+)
+from gateway.understanders import Understanders
+from gateway.understanding import Understander
+
+log = logging.getLogger(__name__)
+
+# A partial transcript this long during a reply is a real interruption, not a backchannel.
+BARGE_IN_WORDS = 3
+
+@dataclass
+class Services:
+    """What every conversation of the process shares."""
+
+    settings: GatewaySettings
+    registry: SessionRegistry
+    action: ActionClient
+    understanders: Understanders
+    engine: SpeechEngine | None
+    # Recognition in worker processes; None: the engine's recognizers run on threads here.
+    recognition: RecognitionPool | None = None
+
+    def new_recognizer(self) -> AsyncRecognizer:
+        if self.recognition is not None:
+            return self.recognition.new_recognizer()
+        assert self.engine is not None
+        return ThreadRecognizer(self.engine.new_recognizer)
+
+
+@dataclass
+class Reply:
+    turn_id: str
+    timings: TurnTimings
+    task: asyncio.Task[None] | None = None
+    speaker: Speaker | None = None
+    metrics_sent: bool = False
+    interrupted: bool = False
+
+
+@dataclass
+class Listening:
+    """The user's utterance in progress."""
+
+    turn_id: str
+    utterance: Utterance | None
+    # It began while a reply was playing: a backchannel must not become a turn.
+    overlapped: bool
+    last_hint_text: str = ""
+    hint_task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+
+class Conversation:
+    def __init__(self, services: Services, session: Session, input_audio: voice_pb2.AudioConfig,
+                 output_audio: voice_pb2.AudioConfig, text_only: bool) -> None:
+        s = services.settings
+        self.services = services
+        self.settings = s
+        self.session = session
+        self.engine = services.engine
+        self.input_audio = input_audio
+        self.output_audio = output_audio
+        self.text_only = text_only or self.engine is None
+        self.out = Outbound()
+        self.decoder = InputDecoder(input_audio, s.max_chunk_ms)
+        self.limiter = AudioRateLimiter(s.audio_burst_ms / 1000, s.max_chunk_ms / 1000)
+        self.vad = FrameVad(s.vad_aggressiveness)
+        self.endpointer = Endpointer(EndpointConfig(
+            min_speech_ms=s.min_speech_ms, trailing_silence_ms=s.trailing_silence_ms,
+            complete_silence_ms=s.complete_silence_ms, hesitation_silence_ms=s.hesitation_silence_ms))
+        self.expected_sequence = 0
+        self.listening_enabled = True
+        self.listening: Listening | None = None
+        self.reply: Reply | None = None
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.abort_status: tuple[grpc.StatusCode, str] | None = None
+        self.understander: Understander | None = None
+        self.logic = TurnLogic(session, services.action, self.engine.name if self.engine else "none",
+                               self.out.put, self.set_state)
+
+    # ---- session.Connection ----
+
+    def close(self, reason: voice_pb2.EndReason.ValueType, message: str) -> None:
+        self.out.put(voice_pb2.ServerEvent(session_ended=voice_pb2.SessionEnded(reason=reason, message=message)))
+        self.out.close()
+
+    def supersede(self) -> None:
+        self.out.put(error_event("session_resumed", "this session was resumed on another connection", False))
+        self.out.close()
+
+    # ---- output helpers ----
+
+    def set_state(self, state: voice_pb2.SessionState.ValueType, message: str = "") -> None:
+        if state != self.session.state:
+            self.session.state = state
+            self.out.put(voice_pb2.ServerEvent(status=voice_pb2.Status(state=state, message=message)))
+
+    def error(self, code: str, message: str, retryable: bool = True) -> None:
+        self.session.metrics.errors += 1
+        self.out.put(error_event(code, message, retryable))
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    async def get_understander(self) -> Understander:
+        if self.understander is None:
+            self.understander = await self.services.understanders.for_user(self.session.user_id)
+        return self.understander
+
+    # ---- input ----
+
+    async def read(self, events: AsyncIterator[voice_pb2.ClientEvent]) -> None:
+        """Handle client events until the client ends the stream or an abort is due."""
+        async for event in events:
+            if self.out.closed:
+                return
+            try:
+                self.handle(event)
+            except Exception:  # a bug must cost one event, not the session
+                log.exception("client event failed", extra={"event": "event_failed", "session_id": self.session.id})
+                self.error("internal", "the event could not be handled")
+            if self.abort_status is not None:
+                self.out.close()
+                return
+        # The client half-closed its side: its last words end the turn; finish the turn in flight, then end the
+        # stream (the session stays resumable until its idle timeout).
+        ended = self.endpointer.force_end()
+        if ended is not None:
+            self.on_speech_end(ended)
+        while self.reply is not None and self.reply.task is not None and not self.reply.task.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(self.reply.task)
+        self.out.close()
+
+    def handle(self, event: voice_pb2.ClientEvent) -> None:
+        kind = event.WhichOneof("event")
+        if kind != "audio_chunk":
+            self.session.touch()
+        if kind == "audio_chunk":
+            self.on_audio(event.audio_chunk)
+        elif kind == "text_input":
+            self.on_text(event.text_input.text)
+        elif kind == "confirm":
+            self.on_confirm(event.confirm)
+        elif kind == "interrupt":
+            if not self.interrupt_reply("client"):
+                self.error("nothing_to_interrupt", "no reply is in progress", retryable=False)
+        elif kind == "start_listening":
+            self.listening_enabled = True
+            if self.reply is None:
+                self.set_state(voice_pb2.SESSION_STATE_LISTENING)
+        elif kind == "stop_listening":
+            self.listening_enabled = False
+            ended = self.endpointer.force_end()
+            if ended is not None:
+                self.on_speech_end(ended)
+            elif self.reply is None:
+                self.set_state(voice_pb2.SESSION_STATE_IDLE)
+        elif kind == "end_session":
+            self.services.registry.end(self.session, voice_pb2.END_REASON_CLIENT_ENDED, "ended by the client")
+        elif kind == "start":
+            self.error("invalid_event", "start may only be the first event of a stream", retryable=False)
+        else:
+            self.error("invalid_event", "empty or unknown client event", retryable=False)
+
+    def on_audio(self, chunk: voice_pb2.InputAudioChunk) -> None:
+        if chunk.sequence < self.expected_sequence:
+            self.error("invalid_sequence", f"audio chunk {chunk.sequence} arrived after chunk "
+                       f"{self.expected_sequence - 1}; it was dropped (sequence numbers must increase by one)")
+            return
+        if chunk.sequence > self.expected_sequence:
+            # A gap: earlier chunks never came. Say so, then carry on from this one.
+            self.error("invalid_sequence", f"audio chunks {self.expected_sequence} to {chunk.sequence - 1} "
+                       "are missing (sequence numbers must increase by one from 0)")
+        self.expected_sequence = chunk.sequence + 1
+        try:
+            pcm, seconds = self.decoder.decode(chunk.data)
+        except AudioError as exc:
+            self.error(exc.code, exc.message)
+            return
+        try:
+            self.limiter.spend(seconds)
+        except RateExceeded as exc:
+            self.abort_status = (grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
+            return
+        self.session.metrics.total_audio_seconds += seconds
+        if not self.listening_enabled:
+            return
+        for frame in self.vad.push(pcm):
+            event = self.endpointer.push(frame)
+            if isinstance(event, SpeechStarted):
+                self.on_speech_start(event)
+            elif self.listening is not None and self.listening.utterance is not None:
+                self.listening.utterance.feed(frame.pcm)
+            if isinstance(event, SpeechEnded):
+                self.on_speech_end(event)
+            elif frame.voiced and self.endpointer.in_speech:
+                self.session.touch()
+                self.check_barge_in()
+
+    def on_speech_start(self, event: SpeechStarted) -> None:
+        turn_id = new_turn_id()
+        utterance = None
+        if self.engine is not None:
+            utterance = Utterance(self.services.new_recognizer(), lambda text: self.on_partial(turn_id, text))
+            utterance.feed(event.audio)
+        overlapped = self.reply_active()
+        self.listening = Listening(turn_id, utterance, overlapped)
+        if not overlapped:
+            self.set_state(voice_pb2.SESSION_STATE_LISTENING)
+
+    def on_partial(self, turn_id: str, text: str) -> None:
+        listening = self.listening
+        if listening is None or listening.turn_id != turn_id:
+            return
+        self.out.put(voice_pb2.ServerEvent(transcript=voice_pb2.Transcript(
+            role=voice_pb2.ROLE_USER, text=text, is_final=False, turn_id=turn_id)))
+        self.check_barge_in()
+        if ends_in_hesitation(text):
+            self.endpointer.hint = EndHint.HESITATION
+        elif listening.hint_task is None or listening.hint_task.done():
+            listening.hint_task = self._spawn(self.update_completeness(listening, text))
+
+    async def update_completeness(self, listening: Listening, text: str) -> None:
+        """A partial transcript that already reads as a complete request shortens the wait for end of turn."""
+        understander = await self.get_understander()
+        intent, confidence, _, _ = await self.logic.understand(understander, text)
+        if self.listening is listening and listening.utterance is not None and listening.utterance.partial == text:
+            complete = confidence >= self.settings.complete_confidence and intent != action_pb2.INTENT_UNCLEAR
+            self.endpointer.hint = EndHint.COMPLETE if complete else EndHint.NORMAL
+
+    def check_barge_in(self) -> None:
+        """User speech during a reply: interrupt once it is clearly more than a backchannel.
+
+        Past the barge-in threshold, a partial transcript of several words that are not backchannel words
+        interrupts at once; so does any speech longer than a backchannel can be. Shorter speech is judged on
+        its final transcript when it ends (see settle_overlap): one-word partials are too unreliable to stop
+        a reply over "mm-hmm".
+        """
+        if not self.reply_active() or self.listening is None:
+            return
+        speech_ms = self.endpointer.speech_ms
+        if speech_ms < self.settings.barge_in_ms:
+            return
+        partial = self.listening.utterance.partial if self.listening.utterance is not None else ""
+        heard = words(partial)
+        wordy = len(heard) >= BARGE_IN_WORDS and not is_backchannel(partial)
+        if wordy or speech_ms >= self.settings.backchannel_max_ms or self.engine is None:
+            self.interrupt_reply("barge_in")
+            self.listening.overlapped = False
+
+    def on_speech_end(self, event: SpeechEnded) -> None:
+        listening, self.listening = self.listening, None
+        if listening is None:
+            return
+        endpointing_ms = float(event.decided_ms - event.end_ms)
+        timings = TurnTimings(started=time.monotonic() - endpointing_ms / 1000, endpointing_ms=endpointing_ms)
+        if listening.overlapped:
+            # It began over a reply: decide once the words are known. A backchannel lets the reply go on (and
+            # never becomes a turn of its own, even if the reply ended meanwhile: "right" is not a "yes").
+            self._spawn(self.settle_overlap(listening, timings))
+            return
+        self.start_turn(listening.turn_id, timings, utterance=listening.utterance)
+
+    async def settle_overlap(self, listening: Listening, timings: TurnTimings) -> None:
+        try:
+            text = await listening.utterance.finish() if listening.utterance is not None else ""
+        except asyncio.CancelledError:
+            if listening.utterance is not None:
+                listening.utterance.discard()
+            raise
+        if not words(text) or is_backchannel(text):
+            log.info("backchannel ignored", extra={"event": "backchannel", "session_id": self.session.id,
+                                                   "text": text})
+            return
+        timings.asr_ms = listening.utterance.asr_ms if listening.utterance is not None else 0.0
+        self.start_turn(listening.turn_id, timings, text=text)
+
+    def on_text(self, text: str) -> None:
+        text = text.strip()
+        if not text:
+            self.error("invalid_text", "text_input is empty", retryable=False)
+            return
+        if len(text) > self.settings.max_text_chars:
+            self.error("invalid_text", f"text_input is longer than {self.settings.max_text_chars} characters",
+                       retryable=False)
+            return
+        self.start_turn(new_turn_id(), TurnTimings(), text=text)
+
+    def on_confirm(self, confirm: voice_pb2.ConfirmAction) -> None:
+        pending = self.session.context.pending_confirmation
+        if pending is None or pending.confirmation_id != confirm.confirmation_id:
+            self.error("unknown_confirmation",
+                       f"no pending confirmation with id {confirm.confirmation_id!r}", retryable=False)
+            return
+        self.start_turn(new_turn_id(), TurnTimings(), confirm=confirm)
+
+    # ---- turns ----
+
+    def reply_active(self) -> bool:
+        return self.reply is not None and self.reply.task is not None and not self.reply.task.done()
+
+    def start_turn(self, turn_id: str, timings: TurnTimings, *, utterance: Utterance | None = None,
+                   text: str | None = None, confirm: voice_pb2.ConfirmAction | None = None) -> None:
+        # A new request supersedes a reply still in progress.
+        self.interrupt_reply("new_turn")
+        reply = Reply(turn_id, timings)
+        self.reply = reply
+        self.session.busy += 1
+        self.set_state(voice_pb2.SESSION_STATE_PROCESSING)
+        reply.task = self._spawn(self.run_turn(reply, utterance, text, confirm))
+
+    async def run_turn(self, reply: Reply, utterance: Utterance | None, text: str | None,
+                       confirm: voice_pb2.ConfirmAction | None) -> None:
+        try:
+            outcome = await self.turn_outcome(reply, utterance, text, confirm)
+            await self.deliver(reply, outcome)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("turn failed", extra={"event": "turn_failed", "session_id": self.session.id})
+            self.error("internal", "the turn could not be completed", retryable=True)
+            if self.reply is reply:
+                self.set_state(voice_pb2.SESSION_STATE_WAITING)
+        finally:
+            self.session.busy -= 1
+            self.session.touch()
+
+    async def turn_outcome(self, reply: Reply, utterance: Utterance | None, text: str | None,
+                           confirm: voice_pb2.ConfirmAction | None) -> TurnOutcome:
+        if confirm is not None:
+            return await self.logic.confirm(reply.turn_id, confirm.confirmation_id, confirm.confirmed, reply.timings)
+        if utterance is not None:
+            try:
+                text = await utterance.finish()
+            except asyncio.CancelledError:
+                utterance.discard()
+                raise
+            reply.timings.asr_ms = utterance.asr_ms
+        if not text or not words(text):
+            self.session.context.turn_count += 1
+            return unclear_outcome()
+        self.out.put(voice_pb2.ServerEvent(transcript=voice_pb2.Transcript(
+            role=voice_pb2.ROLE_USER, text=text, is_final=True, turn_id=reply.turn_id)))
+        understander = await self.get_understander()
+        return await self.logic.run_text(understander, reply.turn_id, text, reply.timings)
+
+    async def deliver(self, reply: Reply, outcome: TurnOutcome) -> None:
+        if outcome.error is not None:
+            self.session.metrics.errors += 1
+            self.out.put(voice_pb2.ServerEvent(error=outcome.error))
+        if outcome.asks_user or outcome.error is not None:
+            self.set_state(voice_pb2.SESSION_STATE_CLARIFYING)
+        text = outcome.reply_text
+        if self.text_only or not text:
+            self.assistant_transcript(reply, text, final=True)
+            self.send_metrics(reply, (time.monotonic() - reply.timings.started) * 1000)
+            self.set_state(voice_pb2.SESSION_STATE_WAITING)
+            return
+        assert self.engine is not None
+        self.assistant_transcript(reply, text, final=False)
+        encoder = OutputEncoder(self.output_audio, self.output_audio.sample_rate_hz, self.settings.output_chunk_ms)
+        speaker = Speaker(self.engine.synthesizer, encoder, self.output_audio.sample_rate_hz, self.out,
+                          reply.turn_id, self.settings.output_lead_ms / 1000)
+        reply.speaker = speaker
+        speaker.first_audio_sent.add_done_callback(lambda f: self.first_audio(reply, f))
+        self.set_state(voice_pb2.SESSION_STATE_SPEAKING)
+        await speaker.speak(text)
+        self.assistant_transcript(reply, text, final=True)
+        if not reply.metrics_sent:
+            # No audio came out at all (nothing speakable): report the turn anyway.
+            self.send_metrics(reply, (time.monotonic() - reply.timings.started) * 1000)
+        self.set_state(voice_pb2.SESSION_STATE_WAITING)
+
+    def first_audio(self, reply: Reply, sent: asyncio.Future[float]) -> None:
+        if sent.cancelled() or reply.speaker is None:
+            return
+        reply.timings.tts_first_chunk_ms = reply.speaker.tts_first_chunk_ms or 0.0
+        self.send_metrics(reply, (sent.result() - reply.timings.started) * 1000)
+
+    def send_metrics(self, reply: Reply, total_ms: float) -> None:
+        if reply.metrics_sent:
+            return
+        reply.metrics_sent = True
+        if total_ms > 0:
+            self.services.registry.record_latency(self.session, total_ms)
+        self.out.put(reply.timings.metrics(reply.turn_id, total_ms))
+
+    def assistant_transcript(self, reply: Reply, text: str, final: bool) -> None:
+        self.out.put(voice_pb2.ServerEvent(transcript=voice_pb2.Transcript(
+            role=voice_pb2.ROLE_ASSISTANT, text=text, is_final=final, turn_id=reply.turn_id)))
+
+    def interrupt_reply(self, source: str) -> bool:
+        """Stop the reply in progress at once; the action it started (if any) still completes."""
+        reply = self.reply
+        if reply is None or reply.task is None or reply.task.done():
+            return False
+        reply.interrupted = True
+        self.reply = None
+        reply.task.cancel()
+        spoken = ""
+        if reply.speaker is not None:
+            reply.speaker.stop()
+            spoken = reply.speaker.spoken_text()
+        self.out.put(voice_pb2.ServerEvent(interrupted=voice_pb2.Interrupted(turn_id=reply.turn_id,
+                                                                             spoken_text=spoken)))
+        if reply.speaker is not None:
+            self.assistant_transcript(reply, spoken, final=True)
+        self.send_metrics(reply, 0.0)
+        log.info("reply interrupted", extra={"event": "interrupted", "session_id": self.session.id,
+                                             "source": source, "turn_id": reply.turn_id})
+        if source != "new_turn":
+            user_speaking = self.listening is not None
+            self.set_state(voice_pb2.SESSION_STATE_LISTENING if user_speaking else voice_pb2.SESSION_STATE_WAITING)
+        return True
+
+    # ---- lifecycle ----
+
+    def greet(self, resumed: bool) -> None:
+        """After `connected`: the first state, and on resume the confirmation still waiting for an answer."""
+        pending = self.session.context.pending_confirmation
+        if resumed and pending is not None:
+            self.out.put(confirmation_event(pending))
+        self.session.state = voice_pb2.SESSION_STATE_UNSPECIFIED
+        self.set_state(voice_pb2.SESSION_STATE_LISTENING)
+        # Fetch the user's vocabulary now so the first turn does not wait for it.
+        self._spawn(self._prefetch())
+
+    async def _prefetch(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.get_understander()
+
+    async def shutdown(self) -> None:
+        """The stream is over: stop speaking and listening. Actions in flight still complete (shielded)."""
+        if self.reply is not None and self.reply.speaker is not None:
+            self.reply.speaker.stop()
+        self.reply = None
+        listening, self.listening = self.listening, None
+        for task in list(self.tasks):
+            task.cancel()
+        if listening is not None and listening.utterance is not None:
+            await listening.utterance.cancel()
+        if self.session.connection is self:
+            self.session.connection = None
+            if not self.session.ended:
+                self.session.state = voice_pb2.SESSION_STATE_IDLE
+        self.session.touch()

@@ -1,0 +1,199 @@
+"""The recogniser's domain language model: sentence patterns filled with the live vocabulary → ARPA + dictionary.
+
+Patterns (patterns.py) are expanded and their slots filled round-robin so every venue, alias, friend
+and cuisine appears in every pattern that takes it; the sentences are counted into an interpolated
+Kneser-Ney trigram (ngram.py). The unigram level is mixed with the most frequent words of the general
+English model shipped with pocketsphinx, so off-domain speech can still be decoded as ordinary words
+instead of being forced onto venue names.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pocketsphinx
+
+from gateway.speech.embedded import pronunciation
+from gateway.speech.embedded.ngram import ArpaModel, NGramCounts, estimate
+from gateway.speech.embedded.patterns import PATTERNS
+from gateway.speech.embedded.speakable import number_words, speakable
+from luna_common.vocabulary import Vocabulary
+
+GENERAL_LM_PATH = os.path.join(pronunciation.MODEL_DIR, "en-us.lm.bin")
+_LOG10_OF_LOGMATH_BASE = math.log10(1.0001)  # pocketsphinx reports log probabilities in base 1.0001
+
+HOURS = [number_words(h) for h in range(1, 13)]
+MINUTES = ["fifteen", "thirty", "forty five", "oh five", "twenty", "forty", "ten", "fifty", "forty five"]
+DAYS = ["tonight", "today", "tomorrow", "tomorrow night", "this evening", "tomorrow evening", "this weekend",
+        "next week", "tomorrow morning", "tomorrow afternoon", "this afternoon", "later today", "right now"] + [
+    f"{prefix}{d}{suffix}" for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    for prefix, suffix in (("on ", ""), ("this ", ""), ("next ", ""), ("", " night"), ("on ", " evening"))]
+
+
+def times() -> list[str]:
+    out = []
+    for h in HOURS:
+        out += [h, f"{h} pm", f"{h} o'clock", f"{h} am", f"half past {h}", f"{h} in the evening"]
+        out += [f"{h} {m}" for m in MINUTES] + [f"{h} {m} pm" for m in MINUTES[:4]]
+    return [*out, "noon", "midnight", "lunchtime", "dinner time"]
+
+
+def whens() -> list[str]:
+    """Date/time phrases: days, times and their combinations (a deterministic sample of the combinations)."""
+    ts = times()
+    combos = [f"{d} at {t}" for d, t in zip(itertools.cycle(DAYS), ts, strict=False)]
+    combos += [f"at {t} {d}" for t, d in zip(ts[::3], itertools.cycle(reversed(DAYS)), strict=False)]
+    return DAYS + [f"at {t}" for t in ts] + combos
+
+
+def normalize(text: str) -> str:
+    """Lower-case words as the recogniser spells them: digits as words, accents and punctuation dropped."""
+    text = speakable(text)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = text.lower().replace("&", " and ").replace("-", " ").replace("’", "'")
+    text = re.sub(r"[^a-z' ]+", " ", text)
+    return " ".join(w.strip("'") for w in text.split() if w.strip("'"))
+
+
+def slot_values(vocabulary: Vocabulary) -> dict[str, list[str]]:
+    venues: list[str] = []
+    for v in vocabulary.venues:
+        for name in (v.name, *v.aliases):
+            n = normalize(name)
+            if n and n not in venues:
+                venues.append(n)
+            # people drop a leading "the": "blue plate"
+            if n.startswith("the ") and n[4:] not in venues:
+                venues.append(n[4:])
+    friends = list(dict.fromkeys(normalize(f) for f in vocabulary.friend_names if normalize(f)))
+    cuisines = list(dict.fromkeys(normalize(c) for c in vocabulary.cuisines if normalize(c)))
+    return {
+        "venue": venues or ["the restaurant"],
+        "friend": friends or ["my friend"],
+        "cuisine": cuisines or ["italian"],
+        "party": [number_words(n) for n in range(1, 13)],
+        "number": [number_words(n) for n in (1, 2, 3, 5, 10, 15, 20, 30)],
+        "time": times(),
+        "day": DAYS,
+        "when": whens(),
+    }
+
+
+_TOKEN_RE = re.compile(r"\(|\)|\[|\]|\||\{[a-z]+\}|[^()\[\]|{}]+")
+
+
+def expand(pattern: str) -> list[str]:
+    """All sentences of a pattern's (a|b) and [opt] structure, slots left as {slot}."""
+    tokens = _TOKEN_RE.findall(pattern)
+    pos = 0
+
+    def sequence(stop: set[str]) -> list[str]:
+        nonlocal pos
+        results = [""]
+        while pos < len(tokens) and tokens[pos] not in stop:
+            tok = tokens[pos]
+            pos += 1
+            if tok in ("(", "["):
+                alts = alternatives(")" if tok == "(" else "]")
+                if tok == "[":
+                    alts = ["", *alts]
+                results = [r + " " + a for r in results for a in alts]
+            else:
+                results = [r + " " + tok for r in results]
+        return results
+
+    def alternatives(close: str) -> list[str]:
+        nonlocal pos
+        alts = sequence({"|", close})
+        while pos < len(tokens) and tokens[pos] == "|":
+            pos += 1
+            alts += sequence({"|", close})
+        pos += 1  # the closing bracket
+        return alts
+
+    return [" ".join(s.split()) for s in sequence(set())]
+
+
+_SLOT_RE = re.compile(r"\{([a-z]+)\}")
+
+
+def _fill(values: list[str], i: int, counter: itertools.count[int]) -> str:
+    # the i-th sentence takes the i-th value (so every value appears), shifted by a running counter so that
+    # two slots of one sentence, and consecutive patterns, do not pair the same values every time
+    return values[(i + 7 * next(counter)) % len(values)]
+
+
+def corpus(vocabulary: Vocabulary, min_per_pattern: int = 6) -> list[str]:
+    """Training sentences: every pattern expansion, slots filled so each value appears in each pattern."""
+    values = slot_values(vocabulary)
+    sentences: list[str] = []
+    counter = itertools.count()
+    for patterns in PATTERNS.values():
+        for pattern in patterns:
+            forms = expand(pattern)
+            slots = {s for f in forms for s in _SLOT_RE.findall(f)}
+            n = max([len(forms), min_per_pattern, *(len(values[s]) for s in slots)])
+            for i in range(n):
+                form = forms[i % len(forms)]
+                def fill(m: re.Match[str], i: int = i) -> str:
+                    return _fill(values[m.group(1)], i, counter)
+
+                sentences.append(_SLOT_RE.sub(fill, form))
+    return sentences
+
+
+@lru_cache(maxsize=1)
+def general_unigrams(top: int = 3000) -> dict[str, float]:
+    """The `top` most frequent words of pocketsphinx's general English model, renormalised to sum to 1."""
+    model = pocketsphinx.NGramModel(pocketsphinx.Config(), pocketsphinx.LogMath(), GENERAL_LM_PATH)
+    scored = []
+    for word in pronunciation.cmudict():
+        if word[0].isalpha() and word.replace("'", "").isalpha():
+            scored.append((model.prob([word]), word))
+    scored.sort(reverse=True)
+    probs = {w: 10 ** (lp * _LOG10_OF_LOGMATH_BASE) for lp, w in scored[:top] if not w.startswith("<")}
+    total = sum(probs.values())
+    return {w: p / total for w, p in probs.items()}
+
+
+@dataclass(frozen=True)
+class LanguageModelFiles:
+    lm_path: str
+    dict_path: str
+    words: frozenset[str]
+    generated: dict[str, list[str]]  # pronunciations made with espeak-ng (not in CMUdict)
+
+
+def build_model(vocabulary: Vocabulary, general_weight: float = 0.05, general_top: int = 3000,
+                order: int = 3) -> tuple[ArpaModel, dict[str, list[str]]]:
+    """The ARPA model and the pronunciation of every word in it."""
+    counts = NGramCounts(order)
+    for sentence in corpus(vocabulary):
+        counts.add(sentence.split())
+    general = general_unigrams(general_top) if general_weight > 0 else {}
+    model = estimate(counts, general, general_weight)
+    words = {g[0] for g in model.grams[1] if not g[0].startswith("<")}
+    prons = pronunciation.pronunciations(words)
+    return model, prons
+
+
+def write_model(vocabulary: Vocabulary, directory: str, general_weight: float = 0.05,
+                general_top: int = 3000) -> LanguageModelFiles:
+    """Build and write `domain.arpa` and `domain.dict` into `directory`."""
+    model, prons = build_model(vocabulary, general_weight, general_top)
+    # a word without a pronunciation cannot be decoded; the LM keeps it harmlessly (pocketsphinx skips it)
+    os.makedirs(directory, exist_ok=True)
+    lm_path = os.path.join(directory, "domain.arpa")
+    dict_path = os.path.join(directory, "domain.dict")
+    with open(lm_path, "w", encoding="utf-8") as f:
+        f.write(model.to_arpa())
+    pronunciation.write_dictionary(dict_path, prons)
+    known = pronunciation.cmudict()
+    generated = {w: p for w, p in prons.items() if w not in known}
+    return LanguageModelFiles(lm_path, dict_path, frozenset(prons), generated)

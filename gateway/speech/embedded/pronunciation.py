@@ -1,0 +1,100 @@
+"""Pronunciations in the CMU phone set: CMUdict first, espeak-ng's IPA mapped to CMU phones for the rest.
+
+"Carrabba's" is not in CMUdict; espeak-ng reads it as /kæɹˈæbəz/, which maps to K AE R AE B AH Z.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from functools import lru_cache
+
+import pocketsphinx
+
+# Longest symbols first so diphthongs and affricates win over their parts.
+_IPA_TO_CMU: dict[str, tuple[str, ...]] = {
+    "tʃ": ("CH",), "dʒ": ("JH",), "eɪ": ("EY",), "aɪ": ("AY",), "ɔɪ": ("OY",), "aʊ": ("AW",), "oʊ": ("OW",),
+    "əʊ": ("OW",), "ɪə": ("IH", "R"), "eə": ("EH", "R"), "ʊə": ("UH", "R"), "ɜː": ("ER",), "ɑː": ("AA",),
+    "ɔː": ("AO",), "iː": ("IY",), "uː": ("UW",), "oː": ("OW",), "aː": ("AA",), "n̩": ("AH", "N"), "l̩": ("AH", "L"),
+    "m̩": ("AH", "M"), "ɚ": ("ER",), "ɝ": ("ER",), "ɜ": ("ER",), "ɑ": ("AA",), "ɒ": ("AA",), "ɔ": ("AO",),
+    "æ": ("AE",), "ʌ": ("AH",), "ə": ("AH",), "ɐ": ("AH",), "ɪ": ("IH",), "ᵻ": ("IH",), "i": ("IY",),
+    "ʊ": ("UH",), "u": ("UW",), "ɛ": ("EH",), "e": ("EH",), "o": ("OW",), "a": ("AA",), "y": ("UW",),
+    "p": ("P",), "b": ("B",), "t": ("T",), "d": ("D",), "k": ("K",), "ɡ": ("G",), "g": ("G",), "f": ("F",),
+    "v": ("V",), "θ": ("TH",), "ð": ("DH",), "s": ("S",), "z": ("Z",), "ʃ": ("SH",), "ʒ": ("ZH",), "h": ("HH",),
+    "m": ("M",), "n": ("N",), "ŋ": ("NG",), "l": ("L",), "ɫ": ("L",), "ɹ": ("R",), "r": ("R",), "ɾ": ("T",),
+    "w": ("W",), "j": ("Y",), "x": ("K",), "ç": ("HH",), "ʔ": (), "ɬ": ("L",),
+}
+_IGNORED = set("ˈˌːˑ‿ -_.,'\u0361\u032f\u0329")
+_MAX_SYMBOL = max(len(k) for k in _IPA_TO_CMU)
+
+MODEL_DIR = os.path.join(pocketsphinx.get_model_path(), "en-us")
+CMUDICT_PATH = os.path.join(MODEL_DIR, "cmudict-en-us.dict")
+
+
+def ipa_to_cmu(ipa: str) -> list[str]:
+    """Map an espeak-ng IPA string to CMU phones (stress and length marks dropped, unknown symbols skipped)."""
+    phones: list[str] = []
+    i = 0
+    while i < len(ipa):
+        if ipa[i] in _IGNORED:
+            i += 1
+            continue
+        for size in range(_MAX_SYMBOL, 0, -1):
+            symbol = ipa[i:i + size]
+            if symbol in _IPA_TO_CMU:
+                phones.extend(_IPA_TO_CMU[symbol])
+                i += size
+                break
+        else:
+            i += 1  # a symbol with no CMU counterpart (rare diacritic): leave it out
+    # the flap and glottal stop can leave doubled phones ("T T"); the decoder prefers them merged
+    return [p for k, p in enumerate(phones) if k == 0 or p != phones[k - 1]]
+
+
+def espeak_ipa(words: list[str], voice: str = "en-us") -> list[str]:
+    """IPA of each word, one espeak-ng call for all (one word per clause keeps the output aligned)."""
+    if not words:
+        return []
+    text = "\n".join(f"{w}." for w in words)
+    out = subprocess.run(["espeak-ng", "-q", "--ipa", "-v", voice], input=text.encode(), capture_output=True,
+                         check=True, timeout=30).stdout.decode()
+    lines = [line.strip() for line in out.splitlines() if line.strip()]
+    if len(lines) == len(words):
+        return lines
+    # espeak-ng joined or split clauses differently: fall back to one call per word
+    return [subprocess.run(["espeak-ng", "-q", "--ipa", "-v", voice, w], capture_output=True, check=True,
+                           timeout=10).stdout.decode().strip() for w in words]
+
+
+@lru_cache(maxsize=1)
+def cmudict() -> dict[str, list[str]]:
+    """CMUdict as shipped with pocketsphinx: word → pronunciations (alternates "word(2)" folded in)."""
+    entries: dict[str, list[str]] = {}
+    with open(CMUDICT_PATH, encoding="utf-8") as f:
+        for line in f:
+            head, _, phones = line.strip().partition(" ")
+            if not phones:
+                continue
+            word = head.split("(", 1)[0]
+            entries.setdefault(word, []).append(phones.split("#", 1)[0].strip())
+    return entries
+
+
+def pronunciations(words: set[str] | list[str]) -> dict[str, list[str]]:
+    """Pronunciations (space-separated CMU phones) for every word; generated ones for words CMUdict lacks."""
+    known = cmudict()
+    result = {w: known[w] for w in words if w in known}
+    missing = sorted(w for w in words if w not in known)
+    for word, ipa in zip(missing, espeak_ipa(missing), strict=True):
+        phones = ipa_to_cmu(ipa)
+        if phones:
+            result[word] = [" ".join(phones)]
+    return result
+
+
+def write_dictionary(path: str, prons: dict[str, list[str]]) -> None:
+    """A pocketsphinx dictionary file (alternates numbered word(2), word(3), ...)."""
+    with open(path, "w", encoding="utf-8") as f:
+        for word in sorted(prons):
+            for k, phones in enumerate(prons[word]):
+                f.write(f"{word if k == 0 else f'{word}({k + 1})'} {phones}\n")

@@ -1,0 +1,123 @@
+"""The embedded engine's recognition: real pocketsphinx on espeak-ng speech (tests/audio.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+
+from gateway.speech.embedded.engine import EmbeddedEngine
+from gateway.speech.embedded.language_model import normalize
+from luna_common.vocabulary import VenueName
+from tests import audio
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[EmbeddedEngine]:
+    eng = EmbeddedEngine()
+    yield eng
+    eng.close()
+
+
+def transcribe(engine: EmbeddedEngine, pcm: bytes, frame_ms: int = 20) -> tuple[str, list[str]]:
+    recognizer = engine.new_recognizer()
+    partials = [p for f in audio.chunks(audio.silence(200) + pcm + audio.silence(300), frame_ms)
+                if (p := recognizer.accept(f)) is not None]
+    return recognizer.finish(), partials
+
+
+@pytest.mark.parametrize(("text", "voice", "expected"), [
+    ("book a table for four at olive garden", "en-us", ["book", "four", "olive garden"]),
+    ("cancel my reservation at carrabba's", "en-us+m3", ["cancel", "reservation", "carrabba"]),
+    ("how long does it take to get to sushi zen express", "en-us", ["sushi zen express"]),
+    ("invite priya and marcus to dinner", "en-us+m3", ["invite", "priya", "marcus"]),
+])
+def test_recognises_domain_requests(engine: EmbeddedEngine, text: str, voice: str, expected: list[str]) -> None:
+    final, _ = transcribe(engine, audio.speech(text, voice=voice, speed=150))
+    for phrase in expected:
+        assert phrase in final, (phrase, final)
+
+
+def test_partial_hypotheses_arrive_while_audio_streams(engine: EmbeddedEngine) -> None:
+    final, partials = transcribe(engine, audio.speech("invite sarah to dinner at sushi zen on friday"))
+    assert len(partials) >= 3
+    assert len(set(partials)) == len(partials)  # only changes are reported
+    assert "invite" in partials[-1] and "invite" in final and "friday" in final
+    assert len(partials[0].split()) < len(final.split())
+
+
+def test_noisy_speech(engine: EmbeddedEngine) -> None:
+    pcm = audio.speech("is olive garden open tonight", voice="en-us", speed=150)
+    noisy = audio.mix(pcm, audio.noise(len(pcm) // 32, level=0.01))  # ~ 20 dB SNR
+    final, _ = transcribe(engine, noisy)
+    assert "olive garden" in final
+
+
+def test_frames_of_any_size_give_the_same_transcript(engine: EmbeddedEngine) -> None:
+    pcm = audio.silence(200) + audio.speech("book a table for two at the blue plate", speed=150) + audio.silence(300)
+    results = []
+    for size in (640, 333, 4001):  # odd sizes split samples across calls
+        recognizer = engine.new_recognizer()
+        for i in range(0, len(pcm), size):
+            recognizer.accept(pcm[i:i + size])
+        results.append(recognizer.finish())
+    assert "blue plate" in results[0]
+    assert results[1] == results[0] and results[2] == results[0]
+
+
+def test_silence_gives_an_empty_transcript(engine: EmbeddedEngine) -> None:
+    final, partials = transcribe(engine, audio.silence(1500))
+    assert final == "" and partials == []
+
+
+def test_finish_is_idempotent_and_accept_after_finish_fails(engine: EmbeddedEngine) -> None:
+    recognizer = engine.new_recognizer()
+    recognizer.accept(audio.speech("yes please"))
+    first = recognizer.finish()
+    assert recognizer.finish() == first
+    with pytest.raises(RuntimeError):
+        recognizer.accept(audio.silence(20))
+
+
+def test_off_domain_speech_is_not_turned_into_a_booking(engine: EmbeddedEngine) -> None:
+    names = {normalize(n).removeprefix("the ") for v in engine.vocabulary.venues for n in (v.name, *v.aliases)}
+    for text in ("what's the weather like tomorrow", "what is the capital of france"):
+        final, _ = transcribe(engine, audio.speech(text, speed=150))
+        assert not [n for n in names if f" {n} " in f" {final} "], final
+        assert "book" not in final and "reservation" not in final
+    try:
+        from gateway.understanding import Understander
+    except ImportError:
+        return
+    import datetime as dt
+
+    understanding = Understander(engine.vocabulary).understand(
+        transcribe(engine, audio.speech("what's the weather like tomorrow", speed=150))[0],
+        dt.datetime(2026, 5, 14, 15, tzinfo=dt.UTC), "America/New_York")
+    assert str(getattr(understanding.intent, "value", understanding.intent)) == "unclear"
+
+
+def test_new_venue_is_recognised_after_a_vocabulary_update() -> None:
+    engine = EmbeddedEngine()
+    try:
+        pcm = audio.speech("book a table at quokka osteria tonight", speed=150)
+        in_flight = engine.new_recognizer()  # a turn that started before the update
+        before, _ = transcribe(engine, pcm)
+        assert "quokka" not in before
+        venues = (*engine.vocabulary.venues, VenueName(99, "Quokka Osteria", ("Quokka",), ("italian",)))
+        engine.update_vocabulary(replace(engine.vocabulary, venues=venues))
+        assert "quokka" in engine.model.generated  # pronunciation made from espeak-ng phonemes
+        after, _ = transcribe(engine, pcm)
+        assert "quokka osteria" in after
+        in_flight.accept(pcm)
+        assert in_flight.finish() != ""  # the old model finished its turn
+    finally:
+        engine.close()
+
+
+async def test_synthesised_reply_is_recognised(engine: EmbeddedEngine) -> None:
+    """Round trip through the engine's own voice: times are spoken as words the recogniser knows."""
+    pcm = b"".join([c async for c in engine.synthesizer.synthesize("Book a table for 4 at 7:30 PM.", 16000)])
+    final, _ = transcribe(engine, pcm)
+    assert "seven thirty" in final and "four" in final

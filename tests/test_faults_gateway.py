@@ -1,0 +1,206 @@
+"""Faults seen from the client: the gateway killed mid-session, the database gone mid-conversation.
+
+The client gets a clear error (a dead stream is UNAVAILABLE; a resume token of a dead gateway is NOT_FOUND with
+"start a new session"), the user hears the spec §13.2 service-unavailable wording, and the database holds no
+orphaned, duplicated or half-written booking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import grpc
+import psycopg
+import pytest
+from luna.action.v1 import action_pb2
+from luna.voice.v1 import voice_pb2
+
+from gateway.client import open_stream
+from gateway.turns import SERVICE_UNAVAILABLE
+from tests.action_support import agent_server
+from tests.gateway_support import WAITING, connect, final_transcript, gateway, is_error, is_state, text, token
+from tests.reliability_support import bookings_of, prepare_slot, seed_url
+from tests.store_support import database_url
+
+ASSISTANT = final_transcript(voice_pb2.ROLE_ASSISTANT)
+BOOKING = "book a table for two at Olive Garden tomorrow at 7 pm"
+TEXT_GATEWAY = {"LUNA_SPEECH_ENGINE": "none"}
+
+
+def kind(name: str):
+    return lambda e: e.WhichOneof("event") == name
+
+
+async def ask_to_book(stream) -> voice_pb2.ActionConfirmation:
+    await stream.send(text(BOOKING))
+    confirmation = (await stream.next(kind("action_confirmation"), within=20)).action_confirmation
+    await stream.next(is_state(WAITING), within=10)
+    return confirmation
+
+
+async def end(stream) -> None:
+    await stream.send(voice_pb2.ClientEvent(end_session=voice_pb2.EndSessionEvent()))
+    await stream.next(kind("session_ended"), within=10)
+    await stream.close()
+
+
+def test_gateway_killed_mid_session_gives_clear_errors_and_no_orphaned_or_double_booking(tmp_path):
+    async def before_the_yes(address: str, user: int) -> str:
+        async with grpc.aio.insecure_channel(address) as channel:
+            stream, connected = await connect(channel, user, text_only=True)
+            await ask_to_book(stream)
+            return connected.resume_token
+
+    async def after_restart(address: str, user: int, resume_token: str) -> None:
+        async with grpc.aio.insecure_channel(address) as channel:
+            stale = await open_stream(channel, voice_pb2.Start(session_token=token(user), resume_token=resume_token))
+            with pytest.raises(EOFError):
+                await stale.next(within=10)
+            assert stale.error is not None and stale.error.code() == grpc.StatusCode.NOT_FOUND
+            assert "start a new session" in stale.error.details()
+            fresh, connected = await connect(channel, user, text_only=True)
+            assert not connected.resumed
+            await fresh.send(text("yes"))  # the old prompt died with the gateway: nothing to confirm
+            result = (await fresh.next(kind("action_result"), within=20)).action_result
+            assert result.status == action_pb2.ACTION_STATUS_FAILED
+            assert result.error_code == "no_pending_confirmation"
+            await fresh.next(ASSISTANT, within=10)
+            # Ask again and answer, then the gateway dies right after the "yes" left the client.
+            confirmation = await ask_to_book(fresh)
+            await fresh.send(voice_pb2.ClientEvent(confirm=voice_pb2.ConfirmAction(
+                confirmation_id=confirmation.confirmation_id, confirmed=True)))
+            await fresh.next(is_state(voice_pb2.SESSION_STATE_EXECUTING), within=10)
+
+    async def after_second_crash(address: str, user: int) -> str:
+        async with grpc.aio.insecure_channel(address) as channel:
+            stream, _ = await connect(channel, user, text_only=True)
+            await stream.send(text("what are my bookings"))
+            reply = await stream.next(ASSISTANT, within=20)
+            await end(stream)
+            return reply.transcript.text
+
+    with database_url("sqlite", tmp_path) as url:
+        seed_url(url)
+        user = prepare_slot(url, users=1, seats_left=50).users[0]
+        with agent_server(url) as agent:
+            with gateway(agent.address, **TEXT_GATEWAY) as first:
+                resume_token = asyncio.run(before_the_yes(first.address, user))
+                first.kill()
+            assert bookings_of(url, user) == []  # a prompt that was never answered books nothing
+            with gateway(agent.address, **TEXT_GATEWAY) as second:
+                asyncio.run(after_restart(second.address, user, resume_token))
+                second.kill()
+            # The "yes" reached the agent before the gateway died: the action completes there, once.
+            made: list[tuple[str, int, str]] = []
+            for _ in range(100):
+                made = bookings_of(url, user)
+                if made:
+                    break
+                asyncio.run(asyncio.sleep(0.1))
+            assert [(p, s) for _, p, s in made] == [(2, "confirmed")]
+            with gateway(agent.address, **TEXT_GATEWAY) as third:
+                said = asyncio.run(after_second_crash(third.address, user))
+            assert "Olive Garden" in said, said
+            assert bookings_of(url, user) == made
+
+
+async def _broken_stream_gets_unavailable(address: str, user: int) -> None:
+    async with grpc.aio.insecure_channel(address) as channel:
+        stream, _ = await connect(channel, user, text_only=True)
+        await stream.drop()
+
+
+def test_dead_gateway_stream_is_unavailable_to_the_client(tmp_path):
+    async def scenario(server) -> None:
+        async with grpc.aio.insecure_channel(server.address) as channel:
+            stream, _ = await connect(channel, 3, text_only=True)
+            server.kill()
+            with pytest.raises(EOFError):
+                await stream.next(lambda e: False, within=10)
+            assert stream.error is not None and stream.error.code() == grpc.StatusCode.UNAVAILABLE
+
+    # No action agent is needed to see the stream die.
+    with gateway("127.0.0.1:1", **TEXT_GATEWAY) as server:
+        asyncio.run(scenario(server))
+
+
+async def _yes_during_outage(address: str, user: int, outage, recover) -> tuple[str, str]:
+    """Book, cut the database, say yes (hear the §13.2 wording), restore it, say yes again."""
+    async with grpc.aio.insecure_channel(address) as channel:
+        stream, _ = await connect(channel, user, text_only=True)
+        await ask_to_book(stream)
+        outage()
+        await stream.send(text("yes"))
+        error = await stream.next(is_error("service_unavailable"), within=30)
+        assert error.error.retryable
+        heard = (await stream.next(ASSISTANT, within=10)).transcript.text
+        await stream.next(is_state(WAITING), within=10)
+        recover()
+        await stream.send(text("yes"))
+        result = (await stream.next(kind("action_result"), within=30)).action_result
+        await stream.next(ASSISTANT, within=10)
+        await end(stream)
+        return heard, action_pb2.ActionStatus.Name(result.status) + ":" + result.action
+
+
+@pytest.mark.postgres
+def test_postgres_database_gone_mid_conversation(tmp_path):
+    with database_url("postgresql", tmp_path) as url:
+        seed_url(url)
+        user = prepare_slot(url, users=1, seats_left=50).users[0]
+        name = url.rsplit("/", 1)[1]
+        admin = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+
+        def outage() -> None:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+                conn.execute(f'ALTER DATABASE "{name}" RENAME TO "{name}_away"')
+
+        def recover() -> None:
+            assert bookings_of_renamed(f"{name}_away", user) == 0  # nothing was written during the outage
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'ALTER DATABASE "{name}_away" RENAME TO "{name}"')
+
+        with agent_server(url) as agent, gateway(agent.address, **TEXT_GATEWAY) as gw:
+            heard, result = asyncio.run(_yes_during_outage(gw.address, user, outage, recover))
+            assert agent.proc.poll() is None and gw.proc.poll() is None
+        assert heard == SERVICE_UNAVAILABLE
+        assert result == "ACTION_STATUS_SUCCESS:make_booking"
+        assert [(p, s) for _, p, s in bookings_of(url, user)] == [(2, "confirmed")]
+
+
+def bookings_of_renamed(db: str, user: int) -> int:
+    with psycopg.connect(f"host=127.0.0.1 port=5432 user=postgres dbname={db}", autocommit=True) as conn:
+        row = conn.execute("SELECT count(*) FROM bookings WHERE user_id = %s", (user,)).fetchone()
+        count = int(row[0]) if row else 0
+    return count
+
+
+def test_sqlite_database_locked_mid_conversation(tmp_path):
+    """Another process holds the SQLite write lock past the gateway's action timeout: the user hears the
+    service-unavailable wording; once the lock is gone, the same "yes" books exactly once."""
+    with database_url("sqlite", tmp_path) as url:
+        seed_url(url)
+        user = prepare_slot(url, users=1, seats_left=50).users[0]
+        path = Path(url.removeprefix("sqlite:///"))
+        holder: list[sqlite3.Connection] = []
+
+        def outage() -> None:
+            conn = sqlite3.connect(path, timeout=5, isolation_level=None)
+            conn.execute("BEGIN EXCLUSIVE")
+            holder.append(conn)
+
+        def recover() -> None:
+            holder[0].execute("ROLLBACK")
+            holder[0].close()
+            # Whatever the timed-out calls left running must not have booked behind the user's back.
+            assert bookings_of(url, user) == []
+
+        with agent_server(url) as agent, gateway(agent.address, LUNA_ACTION_TIMEOUT_SECONDS="2",
+                                                 **TEXT_GATEWAY) as gw:
+            heard, result = asyncio.run(_yes_during_outage(gw.address, user, outage, recover))
+        assert heard == SERVICE_UNAVAILABLE
+        assert result == "ACTION_STATUS_SUCCESS:make_booking"
+        assert [(p, s) for _, p, s in bookings_of(url, user)] == [(2, "confirmed")]
