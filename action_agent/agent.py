@@ -12,15 +12,16 @@ import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.types import Command
 
 from action_agent.domain import Domain
 from action_agent.graph.builder import build_graph
-from action_agent.graph.checkpoint import open_checkpointer
+from action_agent.graph.checkpoint import open_checkpointer, prune_idle_threads
 from action_agent.graph.deps import GraphDeps
 from action_agent.graph.state import NEEDS_CONFIRMATION, turn_input
 
@@ -71,9 +72,10 @@ def _outcome(final: dict[str, Any]) -> Outcome:
 
 
 class ActionAgent:
-    def __init__(self, graph: Any, deps: GraphDeps) -> None:
+    def __init__(self, graph: Any, deps: GraphDeps, checkpointer: BaseCheckpointSaver[Any] | None = None) -> None:
         self._graph = graph
         self._deps = deps
+        self.checkpointer = checkpointer
         # One turn at a time per session: a session's state is read, changed and written as one.
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -83,7 +85,11 @@ class ActionAgent:
         async with open_checkpointer(database_url) as checkpointer:
             deps = GraphDeps.over(domain)
             await deps.catalog.venues()  # warm: the first request should not pay for it
-            yield cls(build_graph(checkpointer), deps)
+            yield cls(build_graph(checkpointer), deps, checkpointer)
+
+    async def forget_idle_sessions(self, idle_for: timedelta) -> int:
+        """Delete the conversation state of sessions untouched for `idle_for`; returns how many."""
+        return 0 if self.checkpointer is None else await prune_idle_threads(self.checkpointer, idle_for)
 
     @property
     def domain(self) -> Domain:
@@ -97,20 +103,21 @@ class ActionAgent:
             self._locks[key] = lock
         return lock
 
-    async def pending_confirmation(self, user_id: int, session_id: str) -> dict[str, Any] | None:
-        snapshot = await self._graph.aget_state(_config(user_id, session_id))
-        return snapshot.interrupts[0].value if snapshot.interrupts else None
-
     async def execute(self, turn: Turn) -> Outcome:
         """One understood turn. Call under session_lock."""
         if turn.intent in ("confirm", "deny", "unclear"):
-            pending = await self.pending_confirmation(turn.user_id, turn.session_id)
+            snapshot = await self._graph.aget_state(_config(turn.user_id, turn.session_id))
+            pending = snapshot.interrupts[0].value if snapshot.interrupts else None
             if pending is not None and turn.intent != "unclear":
-                return await self._resume(turn.user_id, turn.session_id, turn.intent == "confirm", turn.now)
+                return await self._resume(turn.user_id, turn.session_id, turn.intent == "confirm", turn.now,
+                                          turn.request_id)
             if pending is not None and not turn.entities:
                 # Neither yes nor no: ask again rather than dropping the pending action.
                 return Outcome(NEEDS_CONFIRMATION, pending["action"], pending["details"],
                                f"Sorry, was that a yes or a no? {pending['prompt']}", "", "", pending)
+            answered = _answered_by(snapshot.values, turn.request_id)
+            if pending is None and answered is not None:
+                return answered
         state = turn_input(session_id=turn.session_id, user_id=turn.user_id, request_id=turn.request_id,
                            intent=turn.intent, entities=turn.entities, confidence=turn.confidence,
                            now=turn.now.isoformat(), time_zone=turn.time_zone, utterance=turn.utterance,
@@ -120,16 +127,34 @@ class ActionAgent:
         return _outcome(final)
 
     async def confirm(self, user_id: int, session_id: str, confirmation_id: str, confirmed: bool,
-                      now: datetime) -> Outcome:
+                      now: datetime, request_id: str) -> Outcome:
         """Answer the pending confirmation `confirmation_id`. Call under session_lock."""
-        pending = await self.pending_confirmation(user_id, session_id)
-        if pending is None or pending["confirmation_id"] != confirmation_id:
-            raise NoPendingConfirmation(
-                f"confirmation {confirmation_id!r} is not pending in this session (used, expired or replaced)")
-        return await self._resume(user_id, session_id, confirmed, now)
+        snapshot = await self._graph.aget_state(_config(user_id, session_id))
+        pending = snapshot.interrupts[0].value if snapshot.interrupts else None
+        if pending is not None and pending["confirmation_id"] == confirmation_id:
+            return await self._resume(user_id, session_id, confirmed, now, request_id)
+        answered = _answered_by(snapshot.values, request_id, confirmation_id)
+        if pending is None and answered is not None:
+            return answered
+        raise NoPendingConfirmation(
+            f"confirmation {confirmation_id!r} is not pending in this session (used, expired or replaced)")
 
-    async def _resume(self, user_id: int, session_id: str, confirmed: bool, now: datetime) -> Outcome:
-        decision = {"confirmed": confirmed, "now": now.isoformat()}
+    async def _resume(self, user_id: int, session_id: str, confirmed: bool, now: datetime,
+                      request_id: str) -> Outcome:
+        decision = {"confirmed": confirmed, "now": now.isoformat(), "request_id": request_id}
         final = await self._graph.ainvoke(Command(resume=decision), _config(user_id, session_id),
                                           context=self._deps, durability="exit")
         return _outcome(final)
+
+
+def _answered_by(values: dict[str, Any], request_id: str, confirmation_id: str | None = None) -> Outcome | None:
+    """The outcome of the confirmation this very request answered, when the session's state still holds it.
+
+    The answer is written to the checkpoint before the response log; after a crash between the two, the
+    client's retry (same request_id) must get that answer again, not "nothing to confirm"."""
+    answered = values.get("confirmation") or {}
+    if answered.get("answered_by") != request_id:
+        return None
+    if confirmation_id is not None and answered.get("confirmation_id") != confirmation_id:
+        return None
+    return _outcome(values)

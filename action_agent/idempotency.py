@@ -1,71 +1,131 @@
 """Exactly-once answers: the first response to each (user, request_id), stored durably in the domain database.
 
 A retried Execute or Confirm finds its response here and is answered with it, so nothing runs twice.
+The table (store.models.action_requests) comes from the Alembic migrations (revision 0002).
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    DateTime,
-    Engine,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    delete,
-    insert,
-    select,
-)
+from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+
+from action_agent.store.models import action_requests
 
 # Retries come within seconds; a week is generous.
 RETENTION = timedelta(days=7)
+# Most answers recorded in one transaction.
+MAX_BATCH = 64
 
-metadata = MetaData()
-action_requests = Table(
-    "action_requests",
-    metadata,
-    Column("user_id", BigInteger, primary_key=True),
-    Column("request_id", String(128), primary_key=True),
-    Column("method", String(16), nullable=False),
-    Column("response", LargeBinary, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
+__all__ = ["RETENTION", "ResponseLog", "action_requests"]
+
+
+@dataclass
+class _Pending:
+    user_id: int
+    request_id: str
+    method: str
+    response: bytes
+    done: asyncio.Future[bytes] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
 class ResponseLog:
-    """Sync (SQLAlchemy); call from async code with asyncio.to_thread."""
+    """The recorded answers. Sync methods run SQL where they are called; `record` is for the event loop."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        # SQLite reads in WAL mode never wait for a writer, and an indexed point read is cheaper than a
+        # thread hop: such lookups run inline. PostgreSQL lookups go over the network: in a thread.
+        self.inline_reads = engine.dialect.name == "sqlite"
         # One writer at a time from this process: on SQLite, colliding writers back off in sleeps of
         # milliseconds (the busy handler), which costs far more than waiting for a short insert here.
         self._write_lock = threading.Lock()
-        metadata.create_all(engine)
+        self._queue: list[_Pending] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     def get(self, user_id: int, request_id: str) -> bytes | None:
         with self._engine.connect() as conn:
-            row = conn.execute(select(action_requests.c.response).where(
-                action_requests.c.user_id == user_id, action_requests.c.request_id == request_id)).first()
-        return None if row is None else bytes(row[0])
+            return _recorded(conn, user_id, request_id)
+
+    async def lookup(self, user_id: int, request_id: str) -> bytes | None:
+        if self.inline_reads:
+            return self.get(user_id, request_id)
+        return await asyncio.to_thread(self.get, user_id, request_id)
 
     def put(self, user_id: int, request_id: str, method: str, response: bytes) -> bytes:
         """Record the response; when the request id is already recorded, the recorded one wins and is returned."""
+        return self.put_many([(user_id, request_id, method, response)])[0]
+
+    def put_many(self, items: list[tuple[int, str, str, bytes]]) -> list[bytes]:
+        """Record several responses in one transaction; each result is the response that stands for its id."""
+        now = datetime.now(UTC)
+        with self._write_lock, self._engine.begin() as conn:
+            out = []
+            for user_id, request_id, method, response in items:
+                values = {"user_id": user_id, "request_id": request_id, "method": method, "response": response,
+                          "created_at": now}
+                if _insert_new(conn, values):
+                    out.append(response)
+                else:
+                    out.append(_recorded(conn, user_id, request_id) or response)
+            return out
+
+    async def record(self, user_id: int, request_id: str, method: str, response: bytes) -> bytes:
+        """Record durably (group commit: answers finishing together share one transaction); returns the response
+        that stands for this request id."""
+        item = _Pending(user_id, request_id, method, response)
+        self._queue.append(item)
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush())
+        return await item.done
+
+    async def _flush(self) -> None:
         try:
-            with self._write_lock, self._engine.begin() as conn:
-                conn.execute(insert(action_requests).values(user_id=user_id, request_id=request_id, method=method,
-                                                            response=response, created_at=datetime.now(UTC)))
-            return response
-        except IntegrityError:
-            first = self.get(user_id, request_id)
-            return response if first is None else first
+            while self._queue:
+                batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+                try:
+                    stored = await asyncio.to_thread(
+                        self.put_many, [(p.user_id, p.request_id, p.method, p.response) for p in batch])
+                except BaseException as exc:  # the callers see the database's failure
+                    for p in batch:
+                        if not p.done.done():
+                            p.done.set_exception(exc)
+                    if not isinstance(exc, Exception):
+                        raise
+                    continue
+                for p, response in zip(batch, stored, strict=True):
+                    if not p.done.done():
+                        p.done.set_result(response)
+        finally:
+            self._flusher = None
 
     def prune(self, now: datetime | None = None) -> int:
         cutoff = (now or datetime.now(UTC)) - RETENTION
         with self._engine.begin() as conn:
             return conn.execute(delete(action_requests).where(action_requests.c.created_at < cutoff)).rowcount
+
+
+def _recorded(conn: Connection, user_id: int, request_id: str) -> bytes | None:
+    row = conn.execute(select(action_requests.c.response).where(
+        action_requests.c.user_id == user_id, action_requests.c.request_id == request_id)).first()
+    return None if row is None else bytes(row[0])
+
+
+def _insert_new(conn: Connection, values: dict[str, object]) -> bool:
+    """Insert unless the id is recorded already (then False), without aborting the transaction."""
+    name = conn.dialect.name
+    if name in ("sqlite", "postgresql"):
+        dialect_insert = sqlite.insert if name == "sqlite" else postgresql.insert
+        result = conn.execute(dialect_insert(action_requests).values(**values).on_conflict_do_nothing())
+        return bool(result.rowcount)
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(action_requests).values(**values))
+        return True
+    except IntegrityError:
+        return False

@@ -80,7 +80,7 @@ class ActionServicer(action_pb2_grpc.ActionServiceServicer):
         return await self._once(
             request.user_id, request.session_id, request.request_id, "confirm", context,
             lambda: self._agent.confirm(request.user_id, request.session_id, request.confirmation_id,
-                                        request.confirmed, now))
+                                        request.confirmed, now, request.request_id))
 
     async def ListTools(
         self, request: action_pb2.ListToolsRequest, context: grpc.aio.ServicerContext
@@ -112,7 +112,7 @@ class ActionServicer(action_pb2_grpc.ActionServiceServicer):
                     # failed, run in its place).
                     await asyncio.wait([running])
                     continue
-                recorded = await asyncio.to_thread(self._responses.get, user_id, request_id)
+                recorded = await self._responses.lookup(user_id, request_id)
                 if recorded is not None:
                     return action_pb2.ActionResponse.FromString(recorded)
                 if key not in self._inflight:
@@ -122,9 +122,10 @@ class ActionServicer(action_pb2_grpc.ActionServiceServicer):
             try:
                 async with self._agent.session_lock(user_id, session_id):
                     response = response_from_outcome(await run(), request_id, session_id)
-                    stored = await asyncio.to_thread(self._responses.put, user_id, request_id, method,
-                                                     response.SerializeToString())
-                return action_pb2.ActionResponse.FromString(stored)
+                    answer = response.SerializeToString()
+                    stored = await self._responses.record(user_id, request_id, method, answer)
+                # Normally our own answer; a concurrent twin's (another worker's) when it recorded first.
+                return response if stored == answer else action_pb2.ActionResponse.FromString(stored)
             finally:
                 del self._inflight[key]
                 done.set_result(None)

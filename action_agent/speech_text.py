@@ -135,16 +135,16 @@ def result_text(tool: str, r: dict[str, Any], now: datetime, tz: ZoneInfo) -> tu
     if tool == "cancel_booking":
         return f"Your booking at {r['venue_name']} for {when(r['time'])} is cancelled.", ""
     if tool == "check_booking":
-        bookings = r["bookings"]
+        bookings, total = r["bookings"], int(r.get("total", len(r["bookings"])))
         if not bookings:
             return "You don't have any upcoming bookings.", "Would you like me to find a place?"
         parts = [f"{b['venue_name']} for {b['party_size']} at {when(b['time'])}" for b in bookings[:3]]
-        if len(bookings) == 1:
+        if total == 1:
             b = bookings[0]
             return (f"You have a booking at {parts[0]}. The confirmation code is "
                     f"{spell_code(b['confirmation_code'])}.", "")
-        more = f", and {len(bookings) - 3} more" if len(bookings) > 3 else ""
-        return f"You have {len(bookings)} upcoming bookings: {join_words(parts)}{more}.", ""
+        more = f", and {total - 3} more" if total > 3 else ""
+        return f"You have {total} upcoming bookings: {join_words(parts)}{more}.", ""
     if tool in ("get_recommendations", "search_venue"):
         venues = r["venues"]
         if not venues:

@@ -28,13 +28,13 @@ from gateway.audio.endpointing import EndHint, EndpointConfig, Endpointer, Speec
 from gateway.audio.vad import FrameVad
 from gateway.limits import AudioRateLimiter, RateExceeded
 from gateway.outbound import Outbound
-from gateway.recognition import AsyncRecognizer, ThreadRecognizer, Utterance
+from gateway.recognition import AsyncRecognizer, RecognitionFailed, ThreadRecognizer, Utterance
 from gateway.sessions import Session, SessionRegistry
 from gateway.settings import GatewaySettings
 from gateway.speaker import Speaker
 from gateway.speech.base import SpeechEngine
 from gateway.speech.workers import RecognitionPool
-from gateway.turn_taking import ends_in_hesitation, is_backchannel, words
+from gateway.turn_taking import content_words, ends_in_hesitation, short_overlap_interrupts, words
 from gateway.turns import (
     TurnLogic,
     TurnOutcome,
@@ -49,7 +49,7 @@ from gateway.understanding import Understander
 
 log = logging.getLogger(__name__)
 
-# A partial transcript this long during a reply is a real interruption, not a backchannel.
+# A partial transcript with this many words other than backchannel sounds is a real interruption.
 BARGE_IN_WORDS = 3
 
 @dataclass
@@ -193,14 +193,14 @@ class Conversation:
                 self.error("nothing_to_interrupt", "no reply is in progress", retryable=False)
         elif kind == "start_listening":
             self.listening_enabled = True
-            if self.reply is None:
+            if not self.reply_active():
                 self.set_state(voice_pb2.SESSION_STATE_LISTENING)
         elif kind == "stop_listening":
             self.listening_enabled = False
             ended = self.endpointer.force_end()
             if ended is not None:
                 self.on_speech_end(ended)
-            elif self.reply is None:
+            elif not self.reply_active():
                 self.set_state(voice_pb2.SESSION_STATE_IDLE)
         elif kind == "end_session":
             self.services.registry.end(self.session, voice_pb2.END_REASON_CLIENT_ENDED, "ended by the client")
@@ -289,8 +289,7 @@ class Conversation:
         if speech_ms < self.settings.barge_in_ms:
             return
         partial = self.listening.utterance.partial if self.listening.utterance is not None else ""
-        heard = words(partial)
-        wordy = len(heard) >= BARGE_IN_WORDS and not is_backchannel(partial)
+        wordy = len(content_words(partial)) >= BARGE_IN_WORDS
         if wordy or speech_ms >= self.settings.backchannel_max_ms or self.engine is None:
             self.interrupt_reply("barge_in")
             self.listening.overlapped = False
@@ -301,8 +300,8 @@ class Conversation:
             return
         endpointing_ms = float(event.decided_ms - event.end_ms)
         timings = TurnTimings(started=time.monotonic() - endpointing_ms / 1000, endpointing_ms=endpointing_ms)
-        if listening.overlapped:
-            # It began over a reply: decide once the words are known. A backchannel lets the reply go on (and
+        if listening.overlapped and event.end_ms - self.endpointer.start_ms < self.settings.backchannel_max_ms:
+            # Short speech over a reply: decide once the words are known. A backchannel lets the reply go on (and
             # never becomes a turn of its own, even if the reply ended meanwhile: "right" is not a "yes").
             self._spawn(self.settle_overlap(listening, timings))
             return
@@ -315,7 +314,9 @@ class Conversation:
             if listening.utterance is not None:
                 listening.utterance.discard()
             raise
-        if not words(text) or is_backchannel(text):
+        except RecognitionFailed:
+            return  # Words over a reply that could not be recognised: the reply goes on.
+        if not short_overlap_interrupts(text):
             log.info("backchannel ignored", extra={"event": "backchannel", "session_id": self.session.id,
                                                    "text": text})
             return
@@ -367,7 +368,7 @@ class Conversation:
             log.exception("turn failed", extra={"event": "turn_failed", "session_id": self.session.id})
             self.error("internal", "the turn could not be completed", retryable=True)
             if self.reply is reply:
-                self.set_state(voice_pb2.SESSION_STATE_WAITING)
+                self.turn_done()
         finally:
             self.session.busy -= 1
             self.session.touch()
@@ -382,6 +383,9 @@ class Conversation:
             except asyncio.CancelledError:
                 utterance.discard()
                 raise
+            except RecognitionFailed as exc:
+                self.session.context.turn_count += 1
+                return unclear_outcome("recognition_failed", str(exc))
             reply.timings.asr_ms = utterance.asr_ms
         if not text or not words(text):
             self.session.context.turn_count += 1
@@ -401,7 +405,7 @@ class Conversation:
         if self.text_only or not text:
             self.assistant_transcript(reply, text, final=True)
             self.send_metrics(reply, (time.monotonic() - reply.timings.started) * 1000)
-            self.set_state(voice_pb2.SESSION_STATE_WAITING)
+            self.turn_done()
             return
         assert self.engine is not None
         self.assistant_transcript(reply, text, final=False)
@@ -416,7 +420,13 @@ class Conversation:
         if not reply.metrics_sent:
             # No audio came out at all (nothing speakable): report the turn anyway.
             self.send_metrics(reply, (time.monotonic() - reply.timings.started) * 1000)
+        self.turn_done()
+
+    def turn_done(self) -> None:
+        """The reply is complete: wait for the next turn, or go idle if the client stopped listening."""
         self.set_state(voice_pb2.SESSION_STATE_WAITING)
+        if not self.listening_enabled:
+            self.set_state(voice_pb2.SESSION_STATE_IDLE)
 
     def first_audio(self, reply: Reply, sent: asyncio.Future[float]) -> None:
         if sent.cancelled() or reply.speaker is None:
@@ -457,7 +467,10 @@ class Conversation:
                                              "source": source, "turn_id": reply.turn_id})
         if source != "new_turn":
             user_speaking = self.listening is not None
-            self.set_state(voice_pb2.SESSION_STATE_LISTENING if user_speaking else voice_pb2.SESSION_STATE_WAITING)
+            if user_speaking:
+                self.set_state(voice_pb2.SESSION_STATE_LISTENING)
+            else:
+                self.turn_done()
         return True
 
     # ---- lifecycle ----

@@ -21,6 +21,10 @@ OnPartial = Callable[[str], None]
 MAX_BATCH_BYTES = 2 * 16000 * 200 // 1000
 
 
+class RecognitionFailed(Exception):
+    """The recognizer could not finish this utterance (its worker died); the user has to say it again."""
+
+
 class AsyncRecognizer(Protocol):
     async def accept(self, pcm16: bytes) -> str | None: ...
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 import re
 
 # Said while listening to the assistant, these mean "go on", not "stop". ("yes"/"no" are answers, not here.)
-BACKCHANNEL_WORDS = {"ok", "okay", "mm", "mmm", "hmm", "mhm", "mmhmm", "mm-hmm", "uh-huh", "uhhuh", "uh", "huh",
-                     "aha", "right", "alright", "i", "see", "got", "it"}
+BACKCHANNEL_WORDS = {"ok", "okay", "m", "mm", "mmm", "hm", "hmm", "mhm", "mmhmm", "mm-hmm", "uh-huh", "uhhuh", "uh",
+                     "huh", "aha", "right", "alright", "i", "see", "got", "it"}
 BACKCHANNEL_MAX_WORDS = 3
 # A pause after these means the user has not finished the sentence.
 HESITATION_WORDS = {"um", "uh", "er", "erm", "hmm", "and", "or", "but", "so", "because", "with", "at", "for", "the",
                     "a", "to", "like"}
+# Said over a reply, these one-word utterances are meant: they stop it. Any other single word heard over a reply
+# is most likely a misrecognised "mm-hmm" (the recogniser has no good model of those sounds).
+SHORT_COMMANDS = {"stop", "wait", "no", "nope", "cancel", "yes", "yeah", "yep", "hold", "pause", "quiet", "enough",
+                  "actually", "sorry", "hey", "luna"}
 _WORD = re.compile(r"[a-z']+(?:-[a-z']+)*")
 
 
@@ -18,11 +22,22 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
+def content_words(text: str) -> list[str]:
+    """The words that are not backchannel sounds."""
+    return [w for w in words(text) if w not in BACKCHANNEL_WORDS]
+
+
 def is_backchannel(text: str) -> bool:
     w = words(text)
-    return 0 < len(w) <= BACKCHANNEL_MAX_WORDS and all(x in BACKCHANNEL_WORDS for x in w)
+    return 0 < len(w) <= BACKCHANNEL_MAX_WORDS and not content_words(text)
 
 
 def ends_in_hesitation(text: str) -> bool:
     w = words(text)
     return bool(w) and w[-1] in HESITATION_WORDS
+
+
+def short_overlap_interrupts(text: str) -> bool:
+    """Whether a short utterance said over a reply (judged on its final transcript) should stop the reply."""
+    content = content_words(text)
+    return len(content) >= 2 or (len(content) == 1 and content[0] in SHORT_COMMANDS)

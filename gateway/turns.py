@@ -78,9 +78,9 @@ def error_event(code: str, message: str, retryable: bool) -> voice_pb2.ServerEve
     return voice_pb2.ServerEvent(error=voice_pb2.Error(code=code, message=message, retryable=retryable))
 
 
-def unclear_outcome() -> TurnOutcome:
-    return TurnOutcome(SPEECH_UNCLEAR, error=voice_pb2.Error(
-        code="speech_unclear", message="no words were recognised in that turn", retryable=True))
+def unclear_outcome(code: str = "speech_unclear", message: str = "no words were recognised in that turn"
+                    ) -> TurnOutcome:
+    return TurnOutcome(SPEECH_UNCLEAR, error=voice_pb2.Error(code=code, message=message, retryable=True))
 
 
 def _struct(value: dict[str, Any]) -> Struct:

@@ -67,7 +67,12 @@ class Understanders:
                 understander = await asyncio.to_thread(Understander, vocabulary)
                 self._by_version[vocabulary.version] = understander
             self._users[user_id] = _UserEntry(time.monotonic(), vocabulary.version)
-            await self._update_engine(vocabulary)
+            try:
+                await self._update_engine(vocabulary)
+            except Exception as exc:  # recognition keeps its previous names; understanding has the new ones
+                self._engine_version = ""
+                log.warning("speech vocabulary update failed", extra={"event": "speech_vocabulary_failed",
+                                                                      "error": str(exc)})
             return understander
 
     async def _update_engine(self, vocabulary: Vocabulary) -> None:

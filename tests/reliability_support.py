@@ -3,8 +3,12 @@ many users, process memory and CPU read from /proc."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +19,9 @@ from action_agent.domain import Domain
 from action_agent.store import make_engine, session_factory
 from action_agent.store.demo_city import seed
 from action_agent.store.models import Booking, OpeningHours, User, Venue, VenueCuisine
-from tests.action_support import NY, request_now
+from tests.action_support import NY, agent_server, request_now, seed_database
+from tests.gateway_support import gateway
+from tests.servers import ServerProcess
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
@@ -53,8 +59,9 @@ def prepare_slot(url: str, *, users: int, capacity: int = 50, seats_left: int = 
         venue_name = name or f"Contention Corner {secrets.token_hex(3).upper()}"
         now = datetime.now(UTC)
         with sessions() as session:
-            venue = Venue(name=venue_name, price_level=2, rating=4.2, address="9 Test Row", neighbourhood="Union Square",
-                          latitude=40.7359, longitude=-73.9911, phone="(212) 555-0199", time_zone="America/New_York",
+            venue = Venue(name=venue_name, price_level=2, rating=4.2, address="9 Test Row",
+                          neighbourhood="Union Square", latitude=40.7359, longitude=-73.9911,
+                          phone="(212) 555-0199", time_zone="America/New_York",
                           capacity_per_slot=capacity, outdoor_seating=False, kid_friendly=False,
                           takes_reservations=True, vegetarian_options=True)
             venue.hours = [OpeningHours(weekday=d, open_minute=11 * 60, close_minute=23 * 60) for d in range(7)]
@@ -139,18 +146,37 @@ def children(pid: int) -> list[int]:
 def tree_rss_kb(pid: int) -> int:
     total = rss_kb(pid)
     for child in children(pid):
-        try:
+        with contextlib.suppress(FileNotFoundError, RuntimeError):
             total += rss_kb(child)
-        except (FileNotFoundError, RuntimeError):
-            pass
     return total
 
 
 def tree_cpu_seconds(pid: int) -> float:
     total = cpu_seconds(pid)
     for child in children(pid):
-        try:
+        with contextlib.suppress(FileNotFoundError):
             total += cpu_seconds(child)
-        except FileNotFoundError:
-            pass
     return total
+
+
+# ---- the stack the fuzz and security tests run against ----
+
+
+@dataclass(frozen=True)
+class Stack:
+    url: str
+    agent: ServerProcess
+    gateway: ServerProcess
+
+
+GATEWAY_MAX_MESSAGE = 65536
+
+
+@contextmanager
+def reliability_stack() -> Iterator[Stack]:
+    """A seeded SQLite action agent and a text-and-VAD gateway (no speech engine) in front of it."""
+    with tempfile.TemporaryDirectory(prefix="luna-reliability-") as tmp:
+        url = seed_database(Path(tmp) / "luna.db")
+        with agent_server(url) as agent, gateway(agent.address, LUNA_SPEECH_ENGINE="none",
+                                                 LUNA_MAX_MESSAGE_BYTES=str(GATEWAY_MAX_MESSAGE)) as gw:
+            yield Stack(url, agent, gw)

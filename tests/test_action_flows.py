@@ -11,7 +11,10 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from luna.action.v1 import action_pb2 as pb
+from sqlalchemy import delete
 
+from action_agent.idempotency import action_requests
+from action_agent.store import make_engine
 from tests.action_support import (
     Conversation,
     action_stub,
@@ -355,4 +358,44 @@ def test_vocabulary_has_venues_aliases_and_friends(stub):
     by_name = {v.name: v for v in vocabulary.venues}
     assert "Carrabba's" in by_name["Carrabba's Italian Grill"].aliases
     assert {"Sarah", "John"} <= set(vocabulary.friend_names)
-    assert vocabulary.version
+    assert vocabulary.version and "sushi" in vocabulary.cuisines
+    venues_only = stub.GetVocabulary(pb.GetVocabularyRequest(user_id=0), timeout=5)
+    assert not venues_only.friend_names and len(venues_only.venues) == len(vocabulary.venues)
+    with pytest.raises(grpc.RpcError) as err:
+        stub.GetVocabulary(pb.GetVocabularyRequest(user_id=-1), timeout=5)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def forget_answer(url: str, request_id: str) -> None:
+    """What a crash between the session's checkpoint and the response log leaves: no recorded answer."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            assert conn.execute(delete(action_requests).where(action_requests.c.request_id == request_id)).rowcount
+    finally:
+        engine.dispose()
+
+
+def test_a_retried_yes_whose_answer_was_not_recorded_gets_the_same_answer(talk, database):
+    before = bookings(database)
+    prompt = talk.say(pb.INTENT_MAKE_BOOKING, venue_name="Olive Garden", party_size=3, date_time=talk.at(13, 30))
+    yes_id = uuid.uuid4().hex
+    done = talk.confirm(prompt, request_id=yes_id)
+    forget_answer(database, yes_id)
+    again = talk.confirm(prompt, request_id=yes_id)
+    assert again.status == S.ACTION_STATUS_SUCCESS
+    assert again.result["confirmation_code"] == done.result["confirmation_code"]
+    assert again.speak_text == done.speak_text
+    with pytest.raises(grpc.RpcError) as err:  # another request may not reuse the confirmation
+        talk.confirm(prompt)
+    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert bookings(database) == before + 1
+
+    prompt = talk.say(pb.INTENT_MAKE_BOOKING, venue_name="Olive Garden", party_size=3, date_time=talk.at(14, 30))
+    spoken_yes = talk.request(pb.INTENT_CONFIRM)
+    done = talk.stub.Execute(spoken_yes, timeout=15)
+    forget_answer(database, spoken_yes.request_id)
+    again = talk.stub.Execute(spoken_yes, timeout=15)
+    assert again.status == S.ACTION_STATUS_SUCCESS
+    assert again.result["confirmation_code"] == done.result["confirmation_code"]
+    assert bookings(database) == before + 2

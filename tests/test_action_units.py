@@ -57,6 +57,8 @@ def test_context_and_history():
     ("2030-01-09T19:00", datetime(2030, 1, 9, 19, tzinfo=NY)),
     ("at 7", datetime(2030, 1, 9, 19, tzinfo=NY)),
     ("7pm", datetime(2030, 1, 9, 19, tzinfo=NY)),
+    ("7pm tonight", datetime(2030, 1, 9, 19, tzinfo=NY)),
+    ("next Friday evening", datetime(2030, 1, 11, 19, tzinfo=NY)),  # dateparser: the coming Friday
     ("tomorrow at 7", datetime(2030, 1, 10, 19, tzinfo=NY)),
     ("tonight", datetime(2030, 1, 9, 19, tzinfo=NY)),
     ("8:30", datetime(2030, 1, 9, 20, 30, tzinfo=NY)),

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from gateway.speech.base import SpeechEngine
 from gateway.speech.embedded.engine import EmbeddedEngine
 from gateway.speech.embedded.language_model import normalize
 from luna_common.vocabulary import VenueName
@@ -16,6 +17,8 @@ from tests import audio
 @pytest.fixture(scope="module")
 def engine() -> Iterator[EmbeddedEngine]:
     eng = EmbeddedEngine()
+    checked: SpeechEngine = eng  # mypy checks the engine against the gateway's interface
+    assert checked.name == "embedded"
     yield eng
     eng.close()
 

@@ -72,6 +72,7 @@ def test_expand_alternatives_and_options() -> None:
     assert sorted(expand("(book|reserve) [me] a table")) == sorted(
         ["book a table", "book me a table", "reserve a table", "reserve me a table"])
     assert expand("at {venue} [(tonight|{when})]") == ["at {venue}", "at {venue} tonight", "at {venue} {when}"]
+    assert expand("{friend}('s|) invite") == ["{friend}'s invite", "{friend} invite"]
 
 
 def test_normalize_spells_names_as_the_recogniser_outputs_them() -> None:

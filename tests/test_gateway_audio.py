@@ -22,7 +22,7 @@ from gateway.audio.vad import FrameVad
 from gateway.limits import AudioRateLimiter, RateExceeded
 from gateway.outbound import Outbound
 from gateway.speaker import Speaker, sentences
-from gateway.turn_taking import is_backchannel
+from gateway.turn_taking import ends_in_hesitation, is_backchannel, short_overlap_interrupts
 from tests.audio import noise, silence, speech
 
 PCM16K = voice_pb2.AudioConfig(encoding=voice_pb2.AUDIO_ENCODING_PCM16, sample_rate_hz=16000, channels=1)
@@ -147,6 +147,21 @@ def test_backchannels(text):
 @pytest.mark.parametrize("text", ["", "stop", "yes", "no", "book it for five instead", "ok book it"])
 def test_not_backchannels(text):
     assert not is_backchannel(text)
+
+
+@pytest.mark.parametrize(("heard", "interrupts"), [
+    ("stop", True), ("no", True), ("wait", True), ("yes", True), ("book it for five", True), ("cancel that", True),
+    ("right", False), ("mm-hmm", False), ("you", False), ("are", False), ("m m whom", False), ("", False),
+])
+def test_short_speech_over_a_reply(heard, interrupts):
+    # "you" and "are" are what the embedded recogniser makes of "mm-hmm" and "uh huh".
+    assert short_overlap_interrupts(heard) is interrupts
+
+
+def test_hesitations():
+    assert ends_in_hesitation("book a table for four and")
+    assert ends_in_hesitation("um")
+    assert not ends_in_hesitation("book a table for four")
 
 
 def test_sentences():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -99,6 +100,10 @@ async def test_spoken_booking_with_spoken_confirmation(channel):
     await stream.next(lambda e: kind("audio_chunk")(e) and e.audio_chunk.is_final, within=30)
     await stream.next(is_state(WAITING), within=10)
 
+    states = [r.event.status.state for r in events_of(stream.history, "status")]
+    assert states == [voice_pb2.SESSION_STATE_LISTENING, voice_pb2.SESSION_STATE_PROCESSING,
+                      voice_pb2.SESSION_STATE_EXECUTING, voice_pb2.SESSION_STATE_CLARIFYING, SPEAKING, WAITING]
+
     await say(stream, "yes please")
     answer = await stream.next(USER_FINAL, within=20)
     assert "yes" in answer.transcript.text and answer.transcript.turn_id != prompt_turn
@@ -147,8 +152,9 @@ async def test_barge_in_stops_the_reply_and_the_new_request_is_heard(channel):
 async def test_a_backchannel_does_not_stop_the_reply(channel):
     stream, _ = await connect(channel, 32, input_audio=PCM16, output_audio=PCM16)
     turn_id, reply_text = await start_long_reply(stream)
-    await asyncio.sleep(1.0)
-    await say(stream, "right", trailing_ms=800)
+    await asyncio.sleep(0.5)
+    for backchannel in ("right", "mm-hmm"):
+        await say(stream, backchannel, trailing_ms=700)
     final = await stream.next(lambda e: kind("audio_chunk")(e) and e.audio_chunk.is_final, within=30)
     assert final.audio_chunk.turn_id == turn_id
     assert not events_of(stream.history, "interrupted")
@@ -170,6 +176,21 @@ async def test_client_interrupt_stops_audio_at_once(channel):
     await asyncio.sleep(0.5)
     assert all(r.at <= interrupted.at for r in audio_of(stream, turn_id))
     await stream.next(is_state(WAITING), within=5)
+    await stream.close()
+
+
+async def test_stop_listening_ends_the_turn_at_once(channel):
+    stream, _ = await connect(channel, 35, input_audio=PCM16, text_only=True)
+    await stream.stream_pcm(silence(200) + speech("find me a sushi place nearby", speed=150))
+    stopped = time.monotonic()
+    await stream.send(voice_pb2.ClientEvent(stop_listening=voice_pb2.StopListening()))
+    processing = await stream.next_received(is_state(voice_pb2.SESSION_STATE_PROCESSING), within=5)
+    assert processing.at - stopped < 0.2  # no trailing-silence wait: the push-to-talk button was released
+    assert "sushi" in (await stream.next(USER_FINAL, within=20)).transcript.text
+    await stream.next(is_state(WAITING), within=20)
+    await stream.next(is_state(voice_pb2.SESSION_STATE_IDLE), within=5)
+    await stream.send(voice_pb2.ClientEvent(start_listening=voice_pb2.StartListening()))
+    await stream.next(is_state(voice_pb2.SESSION_STATE_LISTENING), within=5)
     await stream.close()
 
 
@@ -205,3 +226,27 @@ def test_luna_talk_streams_wav_files_and_confirms_with_yes(gw, tmp_path):
     assert len(saved) == 2  # the question and the answer
     with wave.open(str(saved[0])) as w:
         assert w.getframerate() == 16000 and w.getnframes() > 8000
+
+
+def recognition_workers(parent: int) -> list[int]:
+    listing = subprocess.run(["ps", "-ww", "-o", "pid=,args=", "--ppid", str(parent)], capture_output=True,
+                             text=True, check=True).stdout
+    return [int(line.split()[0]) for line in listing.splitlines() if "spawn_main" in line]
+
+
+async def test_a_crashed_recognition_worker_is_replaced(gw, channel):
+    workers = recognition_workers(gw.proc.pid)
+    assert workers
+    stream, _ = await connect(channel, 36, input_audio=PCM16, text_only=True)
+    await stream.send(text("hello"))  # the user's vocabulary has reached the workers
+    await stream.next(is_state(WAITING), within=20)
+    for pid in workers:  # as if the decoder had crashed
+        os.kill(pid, signal.SIGKILL)
+    await say(stream, "find me a sushi place nearby")
+    error = await stream.next(lambda e: kind("error")(e) and e.error.code == "recognition_failed", within=20)
+    assert error.error.retryable
+    await stream.next(is_state(WAITING), within=10)
+    await say(stream, "find me a sushi place nearby")
+    heard = await stream.next(USER_FINAL, within=60)
+    assert "sushi" in heard.transcript.text
+    await stream.close()

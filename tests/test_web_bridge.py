@@ -422,7 +422,8 @@ def spoken_pcm16(text: str) -> bytes:
                          capture_output=True).stdout
     pcm = subprocess.run(["sox", "-t", "wav", "-", "-t", "raw", "-r", "16000", "-e", "signed-integer", "-b", "16",
                           "-c", "1", "-"], input=wav, check=True, capture_output=True).stdout
-    return bytes(16000) + pcm + bytes(2 * 16000 * 2)
+    # A 2 s pause first, as after a tap: the gateway loads the user's vocabulary when the session opens.
+    return bytes(2 * 16000 * 2) + pcm + bytes(2 * 16000 * 2)
 
 
 def audio_event(pcm: bytes, seq: int) -> bytes:
@@ -452,7 +453,8 @@ async def test_audio_streams_through_envoy_and_the_bridge(envoy: Envoy) -> None:
                 event = await next_event(ws, "transcript", 60)
                 if event.transcript.role == voice_pb2.ROLE_USER and event.transcript.is_final:
                     break
-        assert "table" in event.transcript.text.lower()
+        # Transport fidelity, not recognizer accuracy (the gateway's own tests cover venue names).
+        assert {"table", "tomorrow"} <= set(event.transcript.text.lower().split())
         # The reply comes back the same way: spoken audio.
         audio = await next_event(ws, "audio_chunk", 60)
         assert audio.audio_chunk.data

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from action_agent.domain.clock import Clock, require_aware, utc_now
-from action_agent.domain.convert import invite_view, user_view
+from action_agent.domain.convert import INVITE_VENUE_NAME_ONLY, invite_view, user_view
 from action_agent.domain.errors import InvalidRequest, NotAllowed, NotFound
 from action_agent.domain.views import InviteView, UserView
 from action_agent.store.engine import write_session
@@ -178,14 +178,15 @@ class SocialService:
             return None
         return session.execute(
             select(Invite).where(Invite.from_user_id == user_id, Invite.idempotency_key == key)
-        ).scalar_one_or_none()
+            .options(*INVITE_VENUE_NAME_ONLY)
+        ).unique().scalar_one_or_none()
 
     def respond_invite(self, user_id: int, invite_id: int, accept: bool) -> InviteView:
         """Accept or decline an invite the user received. Raises NotFound (including invites between other
         people), NotAllowed (the sender answering their own invite), InvalidRequest (answered or expired)."""
         with write_session(self._sessions) as session:
             invite = session.execute(
-                select(Invite).where(Invite.id == invite_id).with_for_update(of=Invite)
+                select(Invite).where(Invite.id == invite_id).options(*INVITE_VENUE_NAME_ONLY).with_for_update(of=Invite)
             ).unique().scalar_one_or_none()
             if invite is None or user_id not in (invite.from_user_id, invite.to_user_id):
                 raise NotFound("I couldn't find that invite.")
@@ -210,7 +211,7 @@ class SocialService:
         with self._sessions() as session:
             rows = session.scalars(
                 select(Invite).where(or_(Invite.to_user_id == user_id, Invite.from_user_id == user_id))
-                .order_by(Invite.at, Invite.id)).unique()
+                .options(*INVITE_VENUE_NAME_ONLY).order_by(Invite.at, Invite.id)).unique()
             received: list[InviteView] = []
             sent: list[InviteView] = []
             for invite in rows:

@@ -1,24 +1,40 @@
 """The graph's checkpointer: where a session's state (and a pending confirmation) lives between turns.
 
-SQLite (a file next to the SQLite database) by default, PostgreSQL (the same database) when
-DATABASE_URL is PostgreSQL. Either way a pending confirmation survives a restart of the agent.
+SQLite (a file next to the SQLite database: var/luna.db -> var/luna.checkpoints.db) by default,
+PostgreSQL (the same database) when DATABASE_URL is PostgreSQL. Either way a pending confirmation
+survives a restart of the agent.
+
+The SQLite saver reads on the event loop (WAL readers never wait for writers, and a point read costs
+less than handing it to a thread) and writes on one thread hop per checkpoint; LangGraph's
+AsyncSqliteSaver would hop to its connection thread for every cursor, execute, fetch and commit.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, closing, contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from langgraph.checkpoint.base import BaseCheckpointSaver
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import (
+    BaseCheckpointSaver,
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+    CheckpointTuple,
+)
 from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
-from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from langgraph.checkpoint.sqlite import SqliteSaver
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.engine import make_url
 
 POOL_SIZE = 10
+SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 
 
 def sqlite_checkpoint_path(database_url: str) -> str:
@@ -28,6 +44,106 @@ def sqlite_checkpoint_path(database_url: str) -> str:
         return ":memory:"
     path = Path(database)
     return str(path.with_name(f"{path.stem}.checkpoints{path.suffix or '.db'}"))
+
+
+def describe_checkpoint_location(database_url: str) -> str:
+    """Where the checkpoints of `database_url` live, in words (for --help and logs)."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "postgresql":
+        return f"the PostgreSQL database itself ({url.render_as_string(hide_password=True)})"
+    return sqlite_checkpoint_path(database_url)
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, check_same_thread=False, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+    if path != ":memory:":
+        conn.execute("PRAGMA journal_mode=WAL")
+        # WAL + NORMAL: a commit survives a crash of this process (what a restart needs) without an fsync per turn.
+        conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+class LoopSqliteSaver(SqliteSaver):
+    """LangGraph's SqliteSaver with the async API: reads inline on a second connection, writes in a thread."""
+
+    def __init__(self, writer: sqlite3.Connection, reader: sqlite3.Connection | None) -> None:
+        super().__init__(writer)
+        self.setup()
+        # In-memory databases cannot be shared between connections: read through the writer then.
+        self._reader = SqliteSaver(reader) if reader is not None else self
+        self._reader.is_setup = True
+
+    @classmethod
+    @contextmanager
+    def open(cls, path: str) -> Iterator[LoopSqliteSaver]:
+        with closing(_connect(path)) as writer:
+            if path == ":memory:":
+                yield cls(writer, None)
+                return
+            with closing(_connect(path)) as reader:
+                yield cls(writer, reader)
+
+    async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        return self._reader.get_tuple(config)
+
+    async def alist(self, config: RunnableConfig | None, *, filter: dict[str, Any] | None = None,
+                    before: RunnableConfig | None = None, limit: int | None = None) -> AsyncIterator[CheckpointTuple]:
+        found = await asyncio.to_thread(lambda: list(self.list(config, filter=filter, before=before, limit=limit)))
+        for item in found:
+            yield item
+
+    async def aput(self, config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata,
+                   new_versions: ChannelVersions) -> RunnableConfig:
+        return await asyncio.to_thread(self.put, config, checkpoint, metadata, new_versions)
+
+    async def aput_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
+                          task_path: str = "") -> None:
+        await asyncio.to_thread(self.put_writes, config, writes, task_id, task_path)
+
+    async def adelete_thread(self, thread_id: str) -> None:
+        await asyncio.to_thread(self.delete_thread, thread_id)
+
+    def prune_idle_threads(self, idle_for: timedelta, now: datetime | None = None) -> int:
+        """Delete every thread whose newest checkpoint is older than `idle_for`; returns how many."""
+        cutoff = _checkpoint_id_floor((now or datetime.now(UTC)) - idle_for)
+        with self.cursor() as cur:
+            cur.execute("SELECT thread_id FROM checkpoints GROUP BY thread_id HAVING max(checkpoint_id) < ?",
+                        (cutoff,))
+            idle = [row[0] for row in cur.fetchall()]
+            for thread_id in idle:
+                cur.execute("DELETE FROM checkpoints WHERE thread_id = ?", (thread_id,))
+                cur.execute("DELETE FROM writes WHERE thread_id = ?", (thread_id,))
+        return len(idle)
+
+
+def _checkpoint_id_floor(when: datetime) -> str:
+    """The smallest checkpoint id (a UUID v6, time-ordered and compared as text) LangGraph makes at `when`."""
+    # UUID v6: 60-bit count of 100 ns since 1582-10-15, most significant bits first.
+    ticks = int((when - datetime(1582, 10, 15, tzinfo=UTC)).total_seconds() * 10_000_000)
+    high, mid, low = (ticks >> 28) & 0xFFFFFFFF, (ticks >> 12) & 0xFFFF, ticks & 0x0FFF
+    return f"{high:08x}-{mid:04x}-6{low:03x}-0000-000000000000"
+
+
+async def prune_idle_threads(saver: BaseCheckpointSaver[Any], idle_for: timedelta) -> int:
+    """Delete the checkpoints of sessions untouched for `idle_for` (SQLite or PostgreSQL saver)."""
+    if isinstance(saver, LoopSqliteSaver):
+        return await asyncio.to_thread(saver.prune_idle_threads, idle_for)
+    if isinstance(saver, AsyncPostgresSaver):
+        cutoff = _checkpoint_id_floor(datetime.now(UTC) - idle_for)
+        async with saver._cursor() as cur:
+            await cur.execute("SELECT thread_id FROM checkpoints GROUP BY thread_id HAVING max(checkpoint_id) < %s",
+                              (cutoff,))
+            idle = [row["thread_id"] for row in await cur.fetchall()]
+        for thread_id in idle:
+            await saver.adelete_thread(thread_id)
+        return len(idle)
+    return 0
+
+
+async def setup_checkpointer(database_url: str) -> None:
+    """Create the checkpointer's tables (once, before worker processes open it)."""
+    async with open_checkpointer(database_url):
+        pass
 
 
 @asynccontextmanager
@@ -48,8 +164,5 @@ async def open_checkpointer(database_url: str) -> AsyncIterator[BaseCheckpointSa
     path = sqlite_checkpoint_path(database_url)
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    async with AsyncSqliteSaver.from_conn_string(path) as lite:
-        await lite.setup()  # also switches the file to WAL
-        # WAL + NORMAL: a commit survives a crash of this process (what a restart needs) without an fsync per turn.
-        await lite.conn.execute("PRAGMA synchronous=NORMAL")
+    with LoopSqliteSaver.open(path) as lite:
         yield lite

@@ -39,7 +39,7 @@ CONFIRMATION_NAMESPACE = uuid.UUID("6f1d4e0a-3c2b-4a57-9a41-1c0de5a1c7e4")
 # --- PARSE -------------------------------------------------------------------------------------------------------
 
 
-def parse(state: ActionAgentState) -> dict[str, Any]:
+async def parse(state: ActionAgentState) -> dict[str, Any]:
     """Classify the turn; a bare answer ("four") completes the request waiting for it."""
     intent, entities = state["intent"], dict(state.get("entities") or {})
     pending = state.get("pending")
@@ -54,7 +54,7 @@ def parse(state: ActionAgentState) -> dict[str, Any]:
             "selected_tool": intent if intent in REGISTRY else None}
 
 
-def route_after_parse(state: ActionAgentState) -> str:
+async def route_after_parse(state: ActionAgentState) -> str:
     if state["intent"] in REGISTRY:
         return "resolve"
     return "respond" if state["intent"] in CONVERSATIONAL else "clarify"
@@ -74,7 +74,7 @@ def _has(slot: str, r: dict[str, Any]) -> bool:
     return any(r.get(k) not in (None, "", False) for k in keys)
 
 
-def validate(state: ActionAgentState) -> dict[str, Any]:
+async def validate(state: ActionAgentState) -> dict[str, Any]:
     """Every required slot present and the tool's parameter model satisfied."""
     tool, resolved = tool_of(state), state["resolved_entities"]
     for slot in tool.required_slots:
@@ -97,7 +97,7 @@ def validate(state: ActionAgentState) -> dict[str, Any]:
     return update
 
 
-def route_after_validate(state: ActionAgentState) -> str:
+async def route_after_validate(state: ActionAgentState) -> str:
     if state["execution_status"] == NEEDS_CLARIFICATION:
         return "clarify"
     if state["execution_status"] == FAILED:
@@ -113,7 +113,7 @@ def confirmation_id(state: ActionAgentState) -> str:
     return str(uuid.uuid5(CONFIRMATION_NAMESPACE, f"{state['user_id']}/{state['session_id']}/{state['request_id']}"))
 
 
-def confirm(state: ActionAgentState) -> dict[str, Any]:
+async def confirm(state: ActionAgentState) -> dict[str, Any]:
     """Ask before a critical action and wait (interrupt) for the yes or no; resumed by Command(resume=...)."""
     tool, p, resolved = tool_of(state), state["tool_params"], state["resolved_entities"]
     now, tz = now_of(state), zone(state["time_zone"])
@@ -126,7 +126,9 @@ def confirm(state: ActionAgentState) -> dict[str, Any]:
                "prompt": say.confirmation_prompt(tool.name, p, names, now, tz),
                "expires_at": expires_at.isoformat()}
     decision = interrupt(pending)
-    answered: dict[str, Any] = {"confirmation": pending, "pending": None}
+    # Who answered is kept, so a retry of that very answer after a crash can be given the same outcome.
+    answered: dict[str, Any] = {"confirmation": {**pending, "answered_by": decision.get("request_id", "")},
+                                "pending": None}
     if datetime.fromisoformat(decision["now"]) > expires_at:
         return {**answered, **problem("confirmation_expired", FAILED)}
     if not decision["confirmed"]:
@@ -135,7 +137,7 @@ def confirm(state: ActionAgentState) -> dict[str, Any]:
     return {**answered, "execution_status": PENDING}
 
 
-def route_after_confirm(state: ActionAgentState) -> str:
+async def route_after_confirm(state: ActionAgentState) -> str:
     return {CANCELLED: "__end__", FAILED: "error"}.get(state["execution_status"], "execute")
 
 
@@ -162,11 +164,11 @@ async def execute(state: ActionAgentState, runtime: Runtime[GraphDeps]) -> dict[
     return {"execution_result": result, "execution_status": SUCCESS}
 
 
-def route_after_execute(state: ActionAgentState) -> str:
+async def route_after_execute(state: ActionAgentState) -> str:
     return "format" if state["execution_status"] == SUCCESS else "error"
 
 
-def format_result(state: ActionAgentState) -> dict[str, Any]:
+async def format_result(state: ActionAgentState) -> dict[str, Any]:
     """The result in words, and what it adds to the conversation's memory."""
     tool, result = tool_of(state), state["execution_result"] or {}
     now, tz = now_of(state), zone(state["time_zone"])
@@ -183,7 +185,7 @@ def _keep_for_next_turn(state: ActionAgentState, drop: str) -> dict[str, Any]:
     return {"intent": state["intent"], "entities": {k: v for k, v in state["entities"].items() if k != drop}}
 
 
-def error(state: ActionAgentState) -> dict[str, Any]:
+async def error(state: ActionAgentState) -> dict[str, Any]:
     """Say what went wrong and what the user can do (spec §12.2, §13.2)."""
     code, r = state["error_code"], state["execution_result"] or {}
     tz = zone(state["time_zone"])
@@ -220,7 +222,7 @@ def error(state: ActionAgentState) -> dict[str, Any]:
             "errors": [*state.get("errors", []), code]}
 
 
-def clarify(state: ActionAgentState) -> dict[str, Any]:
+async def clarify(state: ActionAgentState) -> dict[str, Any]:
     """Ask one short question and keep the partial request for the answer."""
     code, r = state.get("error_code") or "", state.get("execution_result") or {}
     if not code:  # the turn's intent was not understood
@@ -237,7 +239,7 @@ def clarify(state: ActionAgentState) -> dict[str, Any]:
             "pending": _keep_for_next_turn(state, drop)}
 
 
-def respond(state: ActionAgentState) -> dict[str, Any]:
+async def respond(state: ActionAgentState) -> dict[str, Any]:
     """Greeting, thanks and help are answered directly; a yes or no with nothing pending is explained."""
     intent = state["intent"]
     if intent in ("confirm", "deny"):

@@ -197,5 +197,5 @@ async def _resolve_invite(deps: GraphDeps, state: ActionAgentState, out: dict[st
 
 
 
-def route_after_resolve(state: ActionAgentState) -> str:
+async def route_after_resolve(state: ActionAgentState) -> str:
     return {FAILED: "error", NEEDS_CLARIFICATION: "clarify"}.get(state["execution_status"], "validate")

@@ -108,8 +108,10 @@ class Store:
         self.engine.dispose()
 
 
-def open_store(settings: ActionAgentSettings) -> Store:
-    """Open the database named by settings.database_url and migrate it to the current schema."""
+def open_store(settings: ActionAgentSettings, migrate_schema: bool = True) -> Store:
+    """Open the database named by settings.database_url and (unless told not to: a worker process whose
+    parent did it) migrate it to the current schema."""
     engine = make_engine(settings.database_url)
-    migrate(engine)
+    if migrate_schema:
+        migrate(engine)
     return Store(engine, session_factory(engine))

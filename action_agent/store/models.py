@@ -6,16 +6,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
+    Column,
     DateTime,
     Dialect,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -234,3 +238,16 @@ class Invite(Base):
     from_user: Mapped[User] = relationship(foreign_keys=[from_user_id], lazy="joined")
     to_user: Mapped[User] = relationship(foreign_keys=[to_user_id], lazy="joined")
     venue: Mapped[Venue] = relationship(lazy="joined")
+
+
+# The first response to each (user, request_id) of the action service (action_agent.idempotency): a retried
+# Execute or Confirm is answered from here.
+action_requests = Table(
+    "action_requests",
+    Base.metadata,
+    Column("user_id", BigInteger, primary_key=True),
+    Column("request_id", String(128), primary_key=True),
+    Column("method", String(16), nullable=False),
+    Column("response", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

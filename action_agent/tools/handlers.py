@@ -11,6 +11,8 @@ from action_agent.domain.recommendations import WALKING_DISTANCE_KM
 from action_agent.tools import params
 from action_agent.tools.context import ToolContext
 
+MAX_LISTED = 10
+
 
 def booking_result(ctx: ToolContext, booking: BookingView) -> dict[str, Any]:
     return {"booking_id": booking.id, "confirmation_code": booking.confirmation_code, "venue_id": booking.venue_id,
@@ -69,7 +71,8 @@ async def check_booking(ctx: ToolContext, p: params.CheckBooking) -> dict[str, A
         found = await ctx.call(ctx.domain.bookings.get_booking_by_code, ctx.user_id, p.confirmation_code)
         return {"bookings": [booking_result(ctx, found)]}
     bookings = await ctx.call(ctx.domain.bookings.list_bookings, ctx.user_id)
-    return {"bookings": [booking_result(ctx, b) for b in bookings]}
+    # A spoken answer names a few; the result carries the next ones, not a whole diary.
+    return {"bookings": [booking_result(ctx, b) for b in bookings[:MAX_LISTED]], "total": len(bookings)}
 
 
 async def get_recommendations(ctx: ToolContext, p: params.GetRecommendations) -> dict[str, Any]:

@@ -18,8 +18,9 @@ class ToolParams(BaseModel):
 
 
 class VenueRef(ToolParams):
-    venue_id: int | None = Field(default=None, ge=1, description="Venue id, when known")
-    venue_name: str | None = Field(default=None, min_length=1, max_length=200, description="Venue name")
+    venue_id: int | None = Field(default=None, ge=1, description="Venue id; give this or venue_name")
+    venue_name: str | None = Field(default=None, min_length=1, max_length=200,
+                                   description="Venue name as said; give this or venue_id")
 
     @model_validator(mode="after")
     def _needs_venue(self) -> Self:
@@ -29,9 +30,9 @@ class VenueRef(ToolParams):
 
 
 class BookingRef(ToolParams):
-    booking_id: int | None = Field(default=None, ge=1, description="Booking id, when known")
+    booking_id: int | None = Field(default=None, ge=1, description="Booking id; give this or confirmation_code")
     confirmation_code: str | None = Field(default=None, min_length=4, max_length=12,
-                                          description="The booking's confirmation code, e.g. ABC123")
+                                          description="The booking's confirmation code, e.g. ABC123; or booking_id")
 
     @model_validator(mode="after")
     def _needs_booking(self) -> Self:
@@ -106,8 +107,8 @@ class FindFriends(ToolParams):
 
 
 class SendInvite(VenueRef):
-    friend_id: int | None = Field(default=None, ge=1)
-    friend_name: str | None = Field(default=None, max_length=80, description="The friend's first name")
+    friend_id: int | None = Field(default=None, ge=1, description="The friend's user id; or friend_name")
+    friend_name: str | None = Field(default=None, max_length=80, description="The friend's first name; or friend_id")
     date_time: AwareDatetime = Field(description="When, ISO 8601 with offset")
     booking_id: int | None = Field(default=None, ge=1, description="The booking the invite is for, if any")
     message: str | None = Field(default=None, max_length=500)
@@ -120,8 +121,9 @@ class SendInvite(VenueRef):
 
 
 class RespondInvite(ToolParams):
-    invite_id: int | None = Field(default=None, ge=1)
-    from_friend_name: str | None = Field(default=None, max_length=80, description="Who sent the invite")
+    invite_id: int | None = Field(default=None, ge=1, description="The invite's id, when known")
+    from_friend_name: str | None = Field(default=None, max_length=80,
+                                         description="Who sent the invite (picks among pending invites)")
     response: Literal["accept", "decline"]
 
 

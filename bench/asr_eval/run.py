@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bench.asr_eval.sentences import IN_DOMAIN, OFF_DOMAIN
+from bench.asr_eval.sentences import IN_DOMAIN, OFF_DOMAIN, TEST
 from gateway.speech.embedded.asr import DecoderSettings
 from gateway.speech.embedded.engine import EmbeddedEngine
 from gateway.speech.embedded.language_model import normalize
@@ -32,6 +32,7 @@ NOISE_SNR_DB = 15.0
 
 @dataclass
 class Result:
+    split: str
     text: str
     voice: str
     noisy: bool
@@ -96,22 +97,30 @@ def recognise(engine: EmbeddedEngine, pcm: bytes) -> tuple[str, float]:
     return text, time.process_time() - start
 
 
-def conditions(full: bool, limit: int | None) -> list[tuple[str, str | None, tuple[str, ...], str, int, bool]]:
-    items = IN_DOMAIN[:limit] if limit else IN_DOMAIN
-    out = []
+Utterance = tuple[str, str | None, tuple[str, ...]]
+
+
+def conditions(items: list[Utterance], full: bool, limit: int | None,
+               snr: float) -> list[tuple[str, str | None, tuple[str, ...], str, int, float | None]]:
+    """(text, intent, keys, voice, speed, SNR or None for clean) for each utterance to decode."""
+    items = items[:limit] if limit else items
+    out: list[tuple[str, str | None, tuple[str, ...], str, int, float | None]] = []
     for k, (text, intent, keys) in enumerate(items):
         if full:
-            out += [(text, intent, keys, v, s, n) for v, s in VOICES for n in (False, True)]
+            out += [(text, intent, keys, v, s, n) for v, s in VOICES for n in (None, snr)]
         else:
             voice, speed = VOICES[k % len(VOICES)]
-            out.append((text, intent, keys, voice, speed, k % 2 == 1))  # every other utterance noisy
+            out.append((text, intent, keys, voice, speed, snr if k % 2 else None))  # every other one noisy
     return out
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--full", action="store_true", help="every sentence in every voice, clean and noisy")
-    parser.add_argument("--limit", type=int, help="only the first N in-domain sentences")
+    parser.add_argument("--limit", type=int, help="only the first N sentences of each set")
+    parser.add_argument("--set", choices=("dev", "test", "both"), default="both",
+                        help="dev: the sentences used while tuning; test: the final held-out set")
+    parser.add_argument("--snr", type=float, default=NOISE_SNR_DB, help="SNR (dB) of the white noise added")
     parser.add_argument("--show-errors", action="store_true")
     parser.add_argument("--general-weight", type=float, default=0.05)
     parser.add_argument("--general-top", type=int, default=3000)
@@ -136,17 +145,20 @@ def main(argv: list[str] | None = None) -> None:
     rebuild_s = time.monotonic() - rebuild_started
     understander = _understander()
 
+    splits = {"dev": IN_DOMAIN, "test": TEST}
+    chosen = list(splits) if args.set == "both" else [args.set]
+    work = [(name, c) for name in chosen for c in conditions(splits[name], args.full, args.limit, args.snr)]
     results: list[Result] = []
-    for k, (text, intent, keys, voice, speed, is_noisy) in enumerate(conditions(args.full, args.limit)):
+    for k, (split, (text, intent, keys, voice, speed, snr)) in enumerate(work):
         pcm = audio.speech(text, voice=voice, speed=speed)
-        if is_noisy:
-            pcm = noisy(pcm, NOISE_SNR_DB, seed=k)
+        if snr is not None:
+            pcm = noisy(pcm, snr, seed=k)
         hyp, cpu = recognise(engine, pcm)
         ref_words, hyp_words = _score_words(text), _score_words(hyp)
         flat_hyp = " " + " ".join(hyp_words) + " "
         found = sum(1 for key in keys if " " + " ".join(_score_words(key)) + " " in flat_hyp)
-        r = Result(text, f"{voice}@{speed}", is_noisy, hyp, word_errors(ref_words, hyp_words), len(ref_words),
-                   len(pcm) / 2 / audio.RATE + 0.6, cpu, intent, keys_found=found, keys=len(keys))
+        r = Result(split, text, f"{voice}@{speed}", snr is not None, hyp, word_errors(ref_words, hyp_words),
+                   len(ref_words), len(pcm) / 2 / audio.RATE + 0.6, cpu, intent, keys_found=found, keys=len(keys))
         if intent is not None and understander is not None:
             r.intent = _intent(understander, hyp)
             r.reference_intent = _intent(understander, text)
@@ -172,10 +184,13 @@ def report(results: list[Result], off: list[tuple[str, str, str | None]], venue_
     print(f"asr_eval  {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC  host={platform.node()} cpus={os.cpu_count()}")
     print(f"settings  {settings}  general_weight={args.general_weight} general_top={args.general_top}")
     print(f"model     first build {build_s:.2f}s, rebuild after a vocabulary change {rebuild_s:.2f}s")
-    groups: list[tuple[str, list[Result]]] = [("all", results), ("clean", [r for r in results if not r.noisy]),
-                                              (f"noisy {NOISE_SNR_DB:.0f} dB SNR", [r for r in results if r.noisy])]
+    groups: list[tuple[str, list[Result]]] = [("all", results)]
+    for split in sorted({r.split for r in results}):
+        rs = [r for r in results if r.split == split]
+        groups += [(f"{split}", rs), (f"{split} clean", [r for r in rs if not r.noisy]),
+                   (f"{split} noisy {args.snr:.0f} dB SNR", [r for r in rs if r.noisy])]
     groups += [(f"voice {v}", [r for r in results if r.voice == v]) for v in sorted({r.voice for r in results})]
-    print(f"\n{'condition':<24} {'utts':>5} {'WER':>7} {'sent acc':>8} {'keys':>7} {'intent':>7} {'RTF':>6}")
+    print(f"\n{'condition':<26} {'utts':>5} {'WER':>7} {'sent acc':>8} {'keys':>7} {'intent':>7} {'RTF':>6}")
     for name, rs in groups:
         if not rs:
             continue
@@ -183,13 +198,15 @@ def report(results: list[Result], off: list[tuple[str, str, str | None]], venue_
         scored = [r for r in rs if r.expected_intent is not None and r.intent is not None]
         intent_ok = sum(1 for r in scored if r.intent == r.expected_intent)
         rtf = sum(r.cpu_s for r in rs) / sum(r.audio_s for r in rs)
-        print(f"{name:<24} {len(rs):>5} {_pct(errors, words):>7} {_pct(sum(r.errors == 0 for r in rs), len(rs)):>8} "
+        print(f"{name:<26} {len(rs):>5} {_pct(errors, words):>7} {_pct(sum(r.errors == 0 for r in rs), len(rs)):>8} "
               f"{_pct(sum(r.keys_found for r in rs), sum(r.keys for r in rs)):>7} "
               f"{_pct(intent_ok, len(scored)) if have_understanding else '  n/a':>7} {rtf:6.3f}")
     if have_understanding:
-        scored = [r for r in results if r.expected_intent is not None]
-        ref_ok = sum(1 for r in scored if r.reference_intent == r.expected_intent)
-        print(f"\nintent accuracy on the reference text (understanding alone): {_pct(ref_ok, len(scored))}")
+        print()
+        for split in sorted({r.split for r in results}):
+            scored = [r for r in results if r.expected_intent is not None and r.split == split]
+            ref_ok = sum(1 for r in scored if r.reference_intent == r.expected_intent)
+            print(f"{split}: intent accuracy on the reference text (understanding alone): {_pct(ref_ok, len(scored))}")
     booking_like = sum(1 for _, hyp, intent in off
                        if intent not in (None, "unclear") or any(f" {n} " in f" {hyp} " for n in venue_names))
     print(f"off-domain: {len(off)} utterances, {booking_like} came out with a venue name or a non-unclear intent"
@@ -198,7 +215,7 @@ def report(results: list[Result], off: list[tuple[str, str, str | None]], venue_
         print("\nerrors:")
         for r in results:
             if r.errors or (r.intent is not None and r.intent != r.expected_intent):
-                print(f"  [{r.voice}{' noisy' if r.noisy else ''}] {r.text!r}\n     -> {r.hypothesis!r}"
+                print(f"  [{r.split} {r.voice}{' noisy' if r.noisy else ''}] {r.text!r}\n     -> {r.hypothesis!r}"
                       + (f"  intent {r.intent} (want {r.expected_intent})" if r.intent else ""))
         for text, hyp, intent in off:
             print(f"  [off-domain] {text!r} -> {hyp!r} intent {intent}")

@@ -21,6 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
+from gateway.recognition import RecognitionFailed
 from gateway.settings import GatewaySettings
 from gateway.speech.base import Recognizer, SpeechEngine
 from luna_common.vocabulary import Vocabulary
@@ -41,12 +42,14 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(0)
 
 
-def _init_worker(settings: GatewaySettings) -> None:
+def _init_worker(settings: GatewaySettings, vocabulary: Vocabulary | None) -> None:
     global _engine
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     from gateway.speech.select import create_engine
 
     _engine = create_engine(settings)
+    if _engine is not None and vocabulary is not None:
+        _engine.update_vocabulary(vocabulary)
 
 
 def _ready() -> bool:
@@ -94,12 +97,14 @@ class RemoteRecognizer:
 class RecognitionPool:
     def __init__(self, settings: GatewaySettings, workers: int) -> None:
         self._settings = settings
+        # The latest vocabulary, so a replacement worker starts with it.
+        self._vocabulary: Vocabulary | None = None
         self._executors = [self._spawn() for _ in range(workers)]
         self._next = 0
 
     def _spawn(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
-                                   initargs=(self._settings,))
+                                   initargs=(self._settings, self._vocabulary))
 
     def new_recognizer(self) -> RemoteRecognizer:
         self._next = (self._next + 1) % len(self._executors)
@@ -108,19 +113,20 @@ class RecognitionPool:
     async def call(self, executor: ProcessPoolExecutor, fn: Callable[..., T], *args: object) -> T:
         try:
             return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
-        except BrokenProcessPool:
+        except BrokenProcessPool as exc:
             # The worker died (a crash in the decoder): later utterances get a fresh one; this one is lost.
             if executor in self._executors:
                 log.error("recognition worker died; starting a new one", extra={"event": "asr_worker_died"})
                 self._executors[self._executors.index(executor)] = self._spawn()
                 executor.shutdown(wait=False, cancel_futures=True)
-            raise
+            raise RecognitionFailed("the speech recognition worker stopped") from exc
 
     async def start(self) -> None:
         """Start every worker now (each loads its engine), rather than on the first utterance."""
         await asyncio.gather(*(self.call(e, _ready) for e in self._executors))
 
     async def update_vocabulary(self, vocabulary: Vocabulary) -> None:
+        self._vocabulary = vocabulary
         await asyncio.gather(*(self.call(e, _update_vocabulary, vocabulary) for e in self._executors))
 
     def close(self) -> None:

@@ -16,6 +16,9 @@ const QUIET = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-b
   "--disable-component-update", "--disable-sync", "--no-sandbox"];
 const BOOKING = "book a table for two at The Blue Plate tomorrow at 8 pm";
 const VENUE = "The Blue Plate";
+// A pause before speaking, as a person takes after tapping: the gateway loads the user's vocabulary
+// (venue and friend names) into the recognizer when the session opens.
+const LEAD_SECONDS = 3;
 
 mkdirSync(ARTIFACTS, { recursive: true });
 
@@ -128,7 +131,7 @@ describe("Luna in the browser", () => {
   });
 
   test("book by voice, confirm with the button, hear Luna, see the booking live", async () => {
-    const wav = speechWav(AUDIO_DIR, [{ silence: 1.5 }, { say: BOOKING }, { silence: 20 }]);
+    const wav = speechWav(AUDIO_DIR, [{ silence: LEAD_SECONDS }, { say: BOOKING }, { silence: 20 }]);
     await withBrowser("voice-button", { wav }, async (page) => {
       await signIn(page, "Alex Rivera");
       await openBookings(page);
@@ -139,6 +142,7 @@ describe("Luna in the browser", () => {
       await page.locator("[data-role=user]").filter({ hasText: /table/i }).waitFor({ timeout: 45000 });
       const card = page.getByTestId("voice-confirmation");
       await card.waitFor({ timeout: 45000 });
+      console.log(`heard: ${await page.locator("[data-role=user] .voice-line__text").first().innerText()}`);
       assert.match(await card.innerText(), /Blue Plate/i);
       assert.ok((await overlayNumber(page, "data-frames-sent")) > 50, "microphone frames reached the server");
       await shot(page, "voice-confirmation");
@@ -158,7 +162,7 @@ describe("Luna in the browser", () => {
   });
 
   test("book by voice and confirm by saying yes", async () => {
-    const wav = speechWav(AUDIO_DIR, [{ silence: 1.5 }, { say: BOOKING }, { silence: 9 }, { say: "yes" },
+    const wav = speechWav(AUDIO_DIR, [{ silence: LEAD_SECONDS }, { say: BOOKING }, { silence: 9 }, { say: "yes" },
       { silence: 20 }]);
     await withBrowser("voice-yes", { wav }, async (page) => {
       await signIn(page, "Noah Thompson");
@@ -166,6 +170,7 @@ describe("Luna in the browser", () => {
       const before = await bookingCodes(page);
       await page.getByRole("button", { name: "Talk to Luna" }).click();
       await page.getByTestId("voice-confirmation").waitFor({ timeout: 45000 });
+      console.log(`heard: ${await page.locator("[data-role=user] .voice-line__text").first().innerText()}`);
       await shot(page, "voice-yes-confirmation");
       // No click: the "yes" later in the recording confirms.
       await expectBookingAppears(page, before);
@@ -220,11 +225,20 @@ describe("Luna in the browser", () => {
         { timeout: 30000 },
       );
       await page.getByTestId("voice-error").waitFor({ state: "detached" });
-      // Same conversation: it answers after the reconnect.
+      // Same conversation: it answers after the reconnect...
       await page.getByLabel("Message to Luna").fill("find me an italian restaurant");
       await page.getByRole("button", { name: "Send" }).click();
       await page.locator("[data-role=assistant]").first().waitFor({ timeout: 20000 });
       await shot(page, "reconnected");
+      // ...and stopping Luna mid-reply silences her at once: local playback is flushed, the gateway confirms.
+      const stop = page.getByRole("button", { name: "Stop Luna" });
+      await stop.waitFor({ timeout: 20000 });
+      await stop.click();
+      await page.waitForFunction(() => {
+        const o = document.querySelector("[data-testid=voice-overlay]");
+        return Number(o?.dataset.playbackFlushes) >= 1 && Number(o?.dataset.interruptions) >= 1;
+      }, null, { timeout: 15000 });
+      await stop.waitFor({ state: "detached", timeout: 15000 });
     });
   });
 });

@@ -11,6 +11,7 @@ import shutil
 import tempfile
 import threading
 import time
+import weakref
 
 from gateway.speech.embedded.asr import DecoderPool, DecoderSettings, PocketsphinxRecognizer
 from gateway.speech.embedded.demo_vocabulary import demo_vocabulary
@@ -26,11 +27,15 @@ class EmbeddedEngine:
 
     def __init__(self, vocabulary: Vocabulary | None = None, settings: DecoderSettings | None = None,
                  voice: EspeakVoice | None = None, general_weight: float = 0.05, general_top: int = 3000,
-                 workdir: str | None = None) -> None:
+                 order: int = 3, workdir: str | None = None) -> None:
+        self._order = order
         self._general_weight = general_weight
         self._general_top = general_top
         self._own_workdir = workdir is None
         self._workdir = workdir or tempfile.mkdtemp(prefix="luna-asr-")
+        # the model files live in a private temp dir: removed on close(), at garbage collection or at exit
+        self._cleanup = (weakref.finalize(self, shutil.rmtree, self._workdir, True) if self._own_workdir
+                         else None)
         self._update_lock = threading.Lock()
         self._builds = 0
         self._vocabulary = (vocabulary or demo_vocabulary()).with_version()
@@ -71,10 +76,10 @@ class EmbeddedEngine:
                      vocabulary.version, time.monotonic() - started, len(model.words), len(model.generated))
 
     def close(self) -> None:
-        if self._own_workdir:
-            shutil.rmtree(self._workdir, ignore_errors=True)
+        if self._cleanup is not None:
+            self._cleanup()
 
     def _build(self, vocabulary: Vocabulary) -> LanguageModelFiles:
         self._builds += 1
         directory = os.path.join(self._workdir, f"model-{self._builds}")
-        return write_model(vocabulary, directory, self._general_weight, self._general_top)
+        return write_model(vocabulary, directory, self._general_weight, self._general_top, self._order)

@@ -103,9 +103,9 @@ def expand(pattern: str) -> list[str]:
                 alts = alternatives(")" if tok == "(" else "]")
                 if tok == "[":
                     alts = ["", *alts]
-                results = [r + " " + a for r in results for a in alts]
+                results = [r + a for r in results for a in alts]
             else:
-                results = [r + " " + tok for r in results]
+                results = [r + tok for r in results]  # literal text carries its own spaces: "{friend}('s|)" joins
         return results
 
     def alternatives(close: str) -> list[str]:
@@ -184,9 +184,9 @@ def build_model(vocabulary: Vocabulary, general_weight: float = 0.05, general_to
 
 
 def write_model(vocabulary: Vocabulary, directory: str, general_weight: float = 0.05,
-                general_top: int = 3000) -> LanguageModelFiles:
+                general_top: int = 3000, order: int = 3) -> LanguageModelFiles:
     """Build and write `domain.arpa` and `domain.dict` into `directory`."""
-    model, prons = build_model(vocabulary, general_weight, general_top)
+    model, prons = build_model(vocabulary, general_weight, general_top, order)
     # a word without a pronunciation cannot be decoded; the LM keeps it harmlessly (pocketsphinx skips it)
     os.makedirs(directory, exist_ok=True)
     lm_path = os.path.join(directory, "domain.arpa")

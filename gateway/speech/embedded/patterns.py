@@ -8,6 +8,14 @@ from __future__ import annotations
 
 PATTERNS: dict[str, list[str]] = {
     "make_booking": [
+        "(please|could you|can you) book {venue} [for {party} [people]] [{when}]",
+        "reserve a (spot|table) at {venue} [for {party}] [(for|on) {day}] [at {time}]",
+        "i'd like a table for {party} at {venue} [{when}]",
+        "{party} people at {venue} [{when}]",
+        "(dinner|lunch|brunch) for {party} at {venue} [{when}]",
+        "can we do (a reservation at|dinner at|a table at) {venue} [for {party}] [{when}]",
+        "(make|get) (a|me a|us a) (booking|reservation) at {venue} [for {party} [people]] [{when}]",
+        "(i'd like|i want) to book (dinner|lunch|a table) [for {party}] at {venue} [{when}]",
         "[(can|could) you] book [me] a table [for {party}] at {venue} [{when}]",
         "book a table for {party} at {venue} {when}",
         "book {venue} for {party} {when}",
@@ -31,6 +39,10 @@ PATTERNS: dict[str, list[str]] = {
         "somewhere nice for (our|my) (anniversary|birthday|date night) [for {party}] [{when}]",
     ],
     "modify_booking": [
+        "(change|move|push) (my|the|our) {day}('s|) (reservation|booking|dinner) to {time}",
+        "(push|move|change) my {venue} (reservation|booking) (to|back to) {when}",
+        "make it {party} people [instead] [of {party}]",
+        "(i need to|can you|please) (reschedule|move|change) (my|our) (dinner|lunch|table) at {venue} to {when}",
         "(change|move|modify|update|push) my (reservation|booking) [at {venue}] to {when}",
         "(change|move) (it|the reservation|the booking) to {when}",
         "(can|could) (you|i) (change|move) my (reservation|booking) [at {venue}] to {when}",
@@ -44,6 +56,9 @@ PATTERNS: dict[str, list[str]] = {
         "change (the|my) (party size|number of people) to {party}",
     ],
     "cancel_booking": [
+        "[please] cancel {day}('s|) (booking|reservation|dinner|table)",
+        "(i won't|i can't|we won't|we can't) make it [to {venue}] [(so|please)] [cancel (it|the booking|the table)]",
+        "cancel the (table|booking|reservation) at {venue} [{when}]",
         "cancel my (reservation|booking) [at {venue}] [{when}]",
         "(i want|i need|i'd like) to cancel my (reservation|booking) [at {venue}]",
         "(please|can you|could you) cancel (my|the) (reservation|booking) [at {venue}]",
@@ -53,6 +68,9 @@ PATTERNS: dict[str, list[str]] = {
         "drop my (reservation|booking) at {venue}",
     ],
     "check_booking": [
+        "(do i have|have i got) anything (booked|planned|reserved) [{when}]",
+        "(show|tell) me my (bookings|reservations) [(for|this|next) (week|weekend|{day})]",
+        "when is my (table|dinner) at {venue}",
         "(what are|show me|list|tell me) my (upcoming|next|current) (bookings|reservations)",
         "(do i have|have i got) any (bookings|reservations) [{when}]",
         "(when|what time) is my (reservation|booking) [at {venue}]",
@@ -63,6 +81,12 @@ PATTERNS: dict[str, list[str]] = {
         "(what|which) (reservations|bookings) do i have [{when}]",
     ],
     "get_recommendations": [
+        "(recommend|suggest) somewhere (cheap|nice|good|fancy) for {cuisine} [food]",
+        "what's a (good|nice|great) {cuisine} (place|restaurant) [around here|nearby|near me]",
+        "(any|some) {cuisine} places (you'd|you would) recommend",
+        "(i'm|we're) craving {cuisine} [food] [{when}]",
+        "(suggest|recommend) a (romantic|quiet|cheap|nice|fancy) {cuisine} (place|restaurant) [for (dinner|lunch)]",
+        "where can (i|we) get (good|great|cheap) {cuisine} [food] [{when}]",
         "(find|show|get|give) me [a] (good|great|nice|cheap|fancy|romantic|quiet) {cuisine} "
         "(place|restaurant|spot|food) [nearby|near me|around here] [{when}]",
         "(find|recommend|suggest) (me|us) (a|some) (good|nice|great) (place|places|restaurant|restaurants) "
@@ -81,6 +105,9 @@ PATTERNS: dict[str, list[str]] = {
         "somewhere (good|nice) for {cuisine} [for {party}] [{when}]",
     ],
     "search_venue": [
+        "find the (closest|nearest) {cuisine} (place|restaurant)",
+        "(look up|find|search for) {venue} [for me]",
+        "where('s| is) the (nearest|closest) {cuisine} (place|restaurant)",
         "(is there|are there) (a|an|any) {venue} (nearby|near me|around here|close by)",
         "(is there|are there) (a|an|any) {cuisine} (place|restaurant|places|restaurants) (nearby|near me|around here)",
         "(find|search for|look for|look up|show me) {venue}",
@@ -90,6 +117,9 @@ PATTERNS: dict[str, list[str]] = {
         "where is {venue}",
     ],
     "venue_info": [
+        "what (kind|type) of food does {venue} (serve|have|do)",
+        "how (are|is) the (reviews|rating|food|service) (for|at|of) {venue}",
+        "is {venue} (expensive|good|any good|worth it|pricey|cheap)",
         "tell me (about|more about) {venue}",
         "what (kind of|type of) (food|place|restaurant) is {venue}",
         "(what are|when are) {venue}('s|) (hours|opening hours)",
@@ -101,6 +131,8 @@ PATTERNS: dict[str, list[str]] = {
         "(give me|i want) (info|information|details) (about|on) {venue}",
     ],
     "check_availability": [
+        "are there (any) tables (left|available|free) at {venue} [{when}]",
+        "does {venue} have (a table|room|space) for {party} [{when}]",
         "is {venue} open [{when}]",
         "(is|are) there (any|a) (tables|table|spots|availability) (at|for) {venue} [{when}]",
         "(does|do) {venue} have (a table|tables|availability|room|space) [for {party}] [{when}]",
@@ -112,6 +144,9 @@ PATTERNS: dict[str, list[str]] = {
         "any (tables|openings) (at|for) {venue} [for {party}] [{when}]",
     ],
     "find_friends": [
+        "(which|who) of my friends (are|is) (free|around|available|going out) [{when}]",
+        "is {friend} (around|free|available|busy) [{when}]",
+        "who wants to (grab|get) ({cuisine}|dinner|lunch|food) [{when}]",
         "who (else) (wants to|is going to|is going|would like to) (go to|eat at|come to) {venue} [{when}]",
         "(which|what|are any) (of my) friends (are|want to go|are going|going) (to|out) [{venue}] [{when}]",
         "(who's|who is) (free|around|going out|available) [{when}]",
@@ -122,6 +157,9 @@ PATTERNS: dict[str, list[str]] = {
         "has {friend} been to {venue}",
     ],
     "send_invite": [
+        "send (an|the) invitation to {friend} [and {friend}] [for {day}]",
+        "ask {friend} if (she|he|they) (wants|want) to (join|come) [us] [(to|at) {venue}]",
+        "invite {friend} and {friend} to (the|my|our) (booking|reservation|dinner|table)",
         "invite {friend} [to {venue}] [{when}]",
         "invite {friend} and {friend} [to (dinner|lunch|{venue})] [{when}]",
         "(ask|tell) {friend} (to join us|to come|if she wants to come|if he wants to come) [{when}]",
@@ -132,6 +170,9 @@ PATTERNS: dict[str, list[str]] = {
         "add {friend} to (the|my) (booking|reservation|invite)",
     ],
     "respond_invite": [
+        "(accept|decline|reject) {friend}'s (invite|invitation)",
+        "(accept|decline|reject) the (invite|invitation) from {friend}",
+        "tell {friend} (i'm|i am|we're) (in|coming|busy|out)",
         "(accept|decline|reject) (the|that) (invite|invitation) [from {friend}]",
         "(accept|decline) {friend}('s|) (invite|invitation)",
         "(tell|let) {friend} (i'm|i am) (in|coming|not coming|busy|can't make it)",
@@ -140,6 +181,8 @@ PATTERNS: dict[str, list[str]] = {
         "i (can't|cannot|can|will) make it [to {friend}('s|) dinner]",
     ],
     "check_invites": [
+        "(has|did) anyone invite(d|) me to (dinner|lunch|anything) [{when}]",
+        "show (me|) my (invitations|invites)",
         "(do i have|have i got|are there) any (pending|new) (invites|invitations)",
         "(show|list|read) (me) my (invites|invitations)",
         "(did|has) (anyone|{friend}) (invited|invite) me [to anything] [{when}]",
@@ -148,6 +191,8 @@ PATTERNS: dict[str, list[str]] = {
         "who (invited|has invited) me [{when}]",
     ],
     "get_directions": [
+        "(give me|get me) directions to {venue}",
+        "take me to {venue}",
         "(how do i|how can i|how do we) get to {venue}",
         "(give me|show me|get me) directions to {venue}",
         "(navigate|take me|directions) to {venue}",
@@ -156,6 +201,8 @@ PATTERNS: dict[str, list[str]] = {
         "(how do i|how can i) (walk|drive) to {venue}",
     ],
     "estimate_travel": [
+        "how (long|far) is the (walk|drive|ride) to {venue}",
+        "how far is {venue} from (here|me|my place)",
         "how (long|far) (is it|will it take|does it take) (to get) to {venue} "
         "[(by car|on foot|walking|driving|by subway)]",
         "how far (away) is {venue} [from (here|me)]",

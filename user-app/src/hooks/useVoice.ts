@@ -30,6 +30,7 @@ export interface VoiceStats {
   audioChunksReceived: number;
   framesPlayed: number;
   playbackFlushes: number;
+  interruptions: number;
   reconnects: number;
 }
 
@@ -88,7 +89,8 @@ function reducer(state: VoiceState, action: Action): VoiceState {
 }
 
 const EMPTY_STATS: VoiceStats = {
-  framesSent: 0, framesDropped: 0, audioChunksReceived: 0, framesPlayed: 0, playbackFlushes: 0, reconnects: 0,
+  framesSent: 0, framesDropped: 0, audioChunksReceived: 0, framesPlayed: 0, playbackFlushes: 0, interruptions: 0,
+  reconnects: 0,
 };
 
 export function useVoice(options: { token: string | null; timeZone?: string }): UseVoiceReturn {
@@ -106,6 +108,7 @@ export function useVoice(options: { token: string | null; timeZone?: string }): 
   const playbackRef = useRef<AudioPlayback | null>(null);
   const outputRateRef = useRef(TARGET_SAMPLE_RATE);
   const textModeRef = useRef(false);
+  const interruptionsRef = useRef(0);
   const pendingRef = useRef<ActionConfirmation | null>(null);
   pendingRef.current = state.pendingConfirmation;
 
@@ -124,6 +127,7 @@ export function useVoice(options: { token: string | null; timeZone?: string }): 
       } else if (e.case === "audioChunk") {
         playbackRef.current?.enqueue(e.value.data, outputRateRef.current, e.value.turnId, e.value.isFinal);
       } else if (e.case === "interrupted") {
+        interruptionsRef.current++;
         playbackRef.current?.flush();
       } else if (e.case === "sessionEnded") {
         stopCapture();
@@ -177,6 +181,11 @@ export function useVoice(options: { token: string | null; timeZone?: string }): 
 
   const startListening = useCallback(async () => {
     const context = ensureContext();
+    if (!socketRef.current && textModeRef.current) {
+      // A new conversation asks for the microphone again: it may have been allowed since.
+      textModeRef.current = false;
+      setTextMode(false);
+    }
     if (!captureRef.current && !textModeRef.current) {
       try {
         // The socket is opened first so no frame waits on a closed connection for long.
@@ -251,10 +260,21 @@ export function useVoice(options: { token: string | null; timeZone?: string }): 
         audioChunksReceived: playback?.chunksReceived ?? 0,
         framesPlayed: playback?.framesPlayed ?? 0,
         playbackFlushes: playback?.flushes ?? 0,
+        interruptions: interruptionsRef.current,
       }));
     }, 200);
     return () => clearInterval(timer);
   }, [state.connection]);
+
+  // Signing out or switching user ends the conversation: it belongs to the token that opened it.
+  useEffect(
+    () => () => {
+      socketRef.current?.close();
+      socketRef.current = null;
+      stopCapture();
+    },
+    [token, stopCapture],
+  );
 
   useEffect(
     () => () => {

@@ -43,6 +43,8 @@ export function VoiceOverlay() {
       data-frames-sent={stats.framesSent}
       data-audio-chunks={stats.audioChunksReceived}
       data-frames-played={stats.framesPlayed}
+      data-playback-flushes={stats.playbackFlushes}
+      data-interruptions={stats.interruptions}
     >
       <div className="voice-overlay__panel">
         <VoiceStatus text={voice.status} detail={voice.state.serverMessage} />

@@ -33,7 +33,10 @@ export class AudioCapture {
     let stream: MediaStream;
     try {
       stream = await navigator.mediaDevices.getUserMedia({
-        audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+        // Echo cancellation stays on: without it Luna's own voice from the speaker would barge in on her.
+        // Noise suppression and gain control stay off: the gateway runs its own VAD and recognizer, which do
+        // better on the unprocessed signal than on WebRTC's (speech-distorting) cleanup.
+        audio: { channelCount: 1, echoCancellation: true, noiseSuppression: false, autoGainControl: false },
       });
     } catch (err) {
       const name = (err as DOMException)?.name;

@@ -27,23 +27,32 @@ export function pcm16ToFloat(bytes: Uint8Array): Float32Array {
 }
 
 /**
- * Streaming sample-rate converter. Downsampling averages each output sample's source
- * interval (a box filter: cheap anti-aliasing, enough for speech recognition);
- * upsampling interpolates linearly. State carries across calls, so block edges
- * (128-sample AudioWorklet quanta) leave no clicks or drift.
+ * Streaming sample-rate converter: windowed-sinc interpolation (Blackman window) with
+ * the cut-off below the lower of the two Nyquist frequencies, so downsampling a
+ * 48 kHz microphone does not fold 8-24 kHz into the speech band. State carries
+ * across calls: where the 128-sample AudioWorklet blocks split never changes the output.
  */
 export class Resampler {
-  private pending = new Float32Array(0);
-  // Position of the next output sample in `pending`, in units of 1/toRate source samples:
-  // integer arithmetic, so where blocks split never changes which samples are averaged.
-  private position = 0;
   private readonly from: number;
   private readonly to: number;
+  private readonly cutoff: number; // cycles per source sample
+  private readonly half: number; // filter half-width, in source samples
+  private pending: Float32Array;
+  // Filter taps per output phase: rates like 48k→16k have one phase, 44.1k→16k 160, so they are computed once.
+  private readonly phases = new Map<number, Float32Array>();
+  // Position of the next output sample in `pending`, in units of 1/to source samples (exact integers).
+  private position: number;
 
   constructor(readonly fromRate: number, readonly toRate: number = TARGET_SAMPLE_RATE) {
     if (!(fromRate > 0 && toRate > 0)) throw new RangeError("sample rates must be positive");
     this.from = Math.round(fromRate);
     this.to = Math.round(toRate);
+    const scale = Math.min(1, this.to / this.from);
+    this.cutoff = 0.5 * scale * 0.92; // a little under Nyquist leaves room for the window's transition band
+    this.half = Math.ceil(HALF_TAPS / scale);
+    // Silence before the first sample, so the first outputs have the history the filter needs.
+    this.pending = new Float32Array(this.half);
+    this.position = this.half * this.to;
   }
 
   process(input: Float32Array): Float32Array {
@@ -51,32 +60,50 @@ export class Resampler {
     const buf = new Float32Array(this.pending.length + input.length);
     buf.set(this.pending);
     buf.set(input, this.pending.length);
-    const { from, to } = this;
+    const { from, to, half } = this;
     const out: number[] = [];
     let pos = this.position;
-    if (from > to) {
-      // Each output sample averages the source samples its interval [pos, pos + from) touches.
-      while (Math.ceil((pos + from) / to) <= buf.length) {
-        const first = Math.floor(pos / to);
-        const last = Math.ceil((pos + from) / to);
-        let sum = 0;
-        for (let i = first; i < last; i++) sum += buf[i];
-        out.push(sum / (last - first));
-        pos += from;
-      }
-    } else {
-      while (Math.floor(pos / to) + 1 < buf.length) {
-        const i = Math.floor(pos / to);
-        const frac = (pos - i * to) / to;
-        out.push(buf[i] * (1 - frac) + buf[i + 1] * frac);
-        pos += from;
-      }
+    while (Math.floor(pos / to) + half < buf.length) {
+      const center = Math.floor(pos / to);
+      const taps = this.taps(pos - center * to);
+      let sum = 0;
+      for (let k = 0; k < taps.length; k++) sum += buf[center - half + 1 + k] * taps[k];
+      out.push(sum);
+      pos += from;
     }
-    const keep = Math.floor(pos / to);
+    const keep = Math.max(0, Math.floor(pos / to) - half + 1);
     this.pending = buf.slice(keep);
     this.position = pos - keep * to;
     return Float32Array.from(out);
   }
+
+  private taps(phase: number): Float32Array {
+    let taps = this.phases.get(phase);
+    if (taps) return taps;
+    const frac = phase / this.to;
+    taps = new Float32Array(2 * this.half);
+    let total = 0;
+    for (let k = -this.half + 1; k <= this.half; k++) {
+      const w = sincWeight(k - frac, this.cutoff, this.half); // k - frac: distance from the output instant
+      taps[k + this.half - 1] = w;
+      total += w;
+    }
+    for (let i = 0; i < taps.length; i++) taps[i] /= total; // unit gain at DC
+    if (this.phases.size < 4096) this.phases.set(phase, taps);
+    return taps;
+  }
+}
+
+// Taps on each side of the output instant at the output rate: 16 gives a sharp enough band edge for speech.
+const HALF_TAPS = 16;
+
+function sincWeight(d: number, cutoff: number, half: number): number {
+  const x = 2 * cutoff * d;
+  const sinc = x === 0 ? 1 : Math.sin(Math.PI * x) / (Math.PI * x);
+  const n = (d + half) / (2 * half); // 0..1 across the window
+  if (n <= 0 || n >= 1) return 0;
+  const blackman = 0.42 - 0.5 * Math.cos(2 * Math.PI * n) + 0.08 * Math.cos(4 * Math.PI * n);
+  return sinc * blackman;
 }
 
 /** Collects 16 kHz samples and hands out whole 20 ms PCM16 frames. */
