@@ -76,7 +76,10 @@ class ActionServicer(action_pb2_grpc.ActionServiceServicer):
             problem = "confirmation_id is required"
         if problem:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, problem)
-        now = _now(request.now if request.HasField("now") else None)
+        try:
+            now = _now(request.now if request.HasField("now") else None)
+        except RequestError as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         return await self._once(
             request.user_id, request.session_id, request.request_id, "confirm", context,
             lambda: self._agent.confirm(request.user_id, request.session_id, request.confirmation_id,
@@ -188,7 +191,13 @@ async def validate_action_request(request: action_pb2.ActionRequest, context: gr
 
 
 def _now(stamp: Any | None) -> datetime:
-    return stamp.ToDatetime(tzinfo=UTC) if stamp is not None else datetime.now(UTC)
+    """The request's "now"; RequestError when the timestamp is outside the range of dates."""
+    if stamp is None:
+        return datetime.now(UTC)
+    try:
+        return stamp.ToDatetime(tzinfo=UTC)
+    except (ValueError, OverflowError) as exc:
+        raise RequestError("now is out of range (a timestamp between years 1 and 9999 is required)") from exc
 
 
 def intent_name(value: int) -> str:

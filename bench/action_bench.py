@@ -1,16 +1,19 @@
 """Action agent benchmark: Execute latency (p50/p99) and throughput over gRPC, on a seeded demo city.
 
-    .venv/bin/python bench/action_bench.py [--requests 1000] [--concurrency 16]
+    .venv/bin/python bench/action_bench.py [--requests 1000] [--concurrency 16] [--workers N]
 
-Starts `python -m action_agent` on a fresh SQLite database, then measures a read action
+Starts `python -m action_agent` (N worker processes, default the CPU count, as in production) on a fresh
+SQLite database, then measures a read action
 (check_booking) and make_booking (Execute -> NEEDS_CONFIRMATION, then Confirm -> booked):
-sequential calls for latency, concurrent sessions for throughput. Prints the figures.
+sequential calls for latency, concurrent sessions for throughput. Prints the figures, the server's CPU
+time per action (the box may be shared: CPU time is the steadier figure) and the load average.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import os
 import statistics
@@ -101,7 +104,21 @@ def report(name: str, samples: list[float]) -> None:
           f"mean {statistics.fmean(ms):6.2f} ms   (n={len(ms)})")
 
 
-async def run(address: str, n: int, workers: int) -> None:
+def server_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of the server process and its worker processes (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    with contextlib.suppress(OSError):
+        pids += [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    total = 0.0
+    for p in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+async def run(address: str, n: int, workers: int, server_pid: int) -> None:
     async with grpc.aio.insecure_channel(address) as channel:
         bench = Bench(action_pb2_grpc.ActionServiceStub(channel))
         for i in range(50):  # warm up
@@ -113,22 +130,31 @@ async def run(address: str, n: int, workers: int) -> None:
         report("make_booking Confirm (booked)", [b for _, b in pairs])
         report("make_booking prompt + confirm", [a + b for a, b in pairs])
         print(f"throughput ({workers} concurrent sessions):")
-        print(f"  check_booking                      {await concurrent(n * 2, workers, bench.check_booking):7.1f} "
-              f"actions/s")
+        cpu = server_cpu_seconds(server_pid)
+        rate = await concurrent(n * 2, workers, bench.check_booking)
+        per_action = (server_cpu_seconds(server_pid) - cpu) / (n * 2) * 1000
+        print(f"  check_booking                      {rate:7.1f} actions/s   (server CPU {per_action:.2f} ms/action)")
+        cpu = server_cpu_seconds(server_pid)
         rate = await concurrent(n // 2, workers, bench.make_booking)
-        print(f"  make_booking (prompt + confirm)    {rate:7.1f} bookings/s ({rate * 2:.1f} RPCs/s)")
+        per_booking = (server_cpu_seconds(server_pid) - cpu) / (n // 2) * 1000
+        print(f"  make_booking (prompt + confirm)    {rate:7.1f} bookings/s ({rate * 2:.1f} RPCs/s)   "
+              f"(server CPU {per_booking:.2f} ms/booking)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="action agent worker processes (default: the CPU count)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = seed_database(Path(tmp) / "luna.db")
-        with agent_server(url) as server:
-            print(f"action agent at {server.address} (pid {server.proc.pid}), SQLite, {os.cpu_count()} CPUs")
-            asyncio.run(run(server.address, args.requests, args.concurrency))
+        with agent_server(url, workers=args.workers) as server:
+            print(f"action agent at {server.address} (pid {server.proc.pid}, {args.workers} worker(s)), SQLite, "
+                  f"{os.cpu_count()} CPUs, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+            asyncio.run(run(server.address, args.requests, args.concurrency, server.proc.pid))
+            print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from gateway.settings import GatewaySettings
 from gateway.speaker import Speaker
 from gateway.speech.base import SpeechEngine
 from gateway.speech.workers import RecognitionPool
-from gateway.turn_taking import content_words, ends_in_hesitation, short_overlap_interrupts, words
+from gateway.turn_taking import ends_in_hesitation, short_overlap_interrupts, words
 from gateway.turns import (
     TurnLogic,
     TurnOutcome,
@@ -48,9 +48,6 @@ from gateway.understanders import Understanders
 from gateway.understanding import Understander
 
 log = logging.getLogger(__name__)
-
-# A partial transcript with this many words other than backchannel sounds is a real interruption.
-BARGE_IN_WORDS = 3
 
 @dataclass
 class Services:
@@ -276,21 +273,17 @@ class Conversation:
             self.endpointer.hint = EndHint.COMPLETE if complete else EndHint.NORMAL
 
     def check_barge_in(self) -> None:
-        """User speech during a reply: interrupt once it is clearly more than a backchannel.
+        """User speech during a reply: once it lasts longer than a backchannel can, it interrupts.
 
-        Past the barge-in threshold, a partial transcript of several words that are not backchannel words
-        interrupts at once; so does any speech longer than a backchannel can be. Shorter speech is judged on
-        its final transcript when it ends (see settle_overlap): one-word partials are too unreliable to stop
-        a reply over "mm-hmm".
+        Shorter speech is judged on its final transcript when it ends (settle_overlap): partial transcripts of
+        half a second of audio are too unreliable to stop a reply over "mm-hmm".
         """
         if not self.reply_active() or self.listening is None:
             return
         speech_ms = self.endpointer.speech_ms
-        if speech_ms < self.settings.barge_in_ms:
-            return
-        partial = self.listening.utterance.partial if self.listening.utterance is not None else ""
-        wordy = len(content_words(partial)) >= BARGE_IN_WORDS
-        if wordy or speech_ms >= self.settings.backchannel_max_ms or self.engine is None:
+        # Without a recognizer there are no words to judge: the barge-in threshold alone decides.
+        limit = self.settings.barge_in_ms if self.engine is None else self.settings.backchannel_max_ms
+        if speech_ms >= limit:
             self.interrupt_reply("barge_in")
             self.listening.overlapped = False
 
@@ -300,9 +293,14 @@ class Conversation:
             return
         endpointing_ms = float(event.decided_ms - event.end_ms)
         timings = TurnTimings(started=time.monotonic() - endpointing_ms / 1000, endpointing_ms=endpointing_ms)
-        if listening.overlapped and event.end_ms - self.endpointer.start_ms < self.settings.backchannel_max_ms:
-            # Short speech over a reply: decide once the words are known. A backchannel lets the reply go on (and
-            # never becomes a turn of its own, even if the reply ended meanwhile: "right" is not a "yes").
+        if listening.overlapped:
+            # Short speech over a reply. Under the barge-in threshold it is ignored; otherwise decided once the
+            # words are known. A backchannel lets the reply go on and never becomes a turn of its own, even if
+            # the reply ended meanwhile ("right" is not a "yes").
+            if event.end_ms - self.endpointer.start_ms < self.settings.barge_in_ms:
+                if listening.utterance is not None:
+                    listening.utterance.discard()
+                return
             self._spawn(self.settle_overlap(listening, timings))
             return
         self.start_turn(listening.turn_id, timings, utterance=listening.utterance)

@@ -11,8 +11,9 @@ BACKCHANNEL_MAX_WORDS = 3
 # A pause after these means the user has not finished the sentence.
 HESITATION_WORDS = {"um", "uh", "er", "erm", "hmm", "and", "or", "but", "so", "because", "with", "at", "for", "the",
                     "a", "to", "like"}
-# Said over a reply, these one-word utterances are meant: they stop it. Any other single word heard over a reply
-# is most likely a misrecognised "mm-hmm" (the recogniser has no good model of those sounds).
+# Said over a reply, these words are meant: they stop it, however short the utterance. Any other short speech
+# over a reply is taken for a backchannel: the embedded recogniser turns "mm-hmm" into anything from "you" to
+# "tell lily too", so only these exact words are trusted from half a second of audio.
 SHORT_COMMANDS = {"stop", "wait", "no", "nope", "cancel", "yes", "yeah", "yep", "hold", "pause", "quiet", "enough",
                   "actually", "sorry", "hey", "luna"}
 _WORD = re.compile(r"[a-z']+(?:-[a-z']+)*")
@@ -39,5 +40,4 @@ def ends_in_hesitation(text: str) -> bool:
 
 def short_overlap_interrupts(text: str) -> bool:
     """Whether a short utterance said over a reply (judged on its final transcript) should stop the reply."""
-    content = content_words(text)
-    return len(content) >= 2 or (len(content) == 1 and content[0] in SHORT_COMMANDS)
+    return any(w in SHORT_COMMANDS for w in content_words(text))

@@ -99,8 +99,9 @@ class Conversation:
 
 
 @contextmanager
-def agent_server(url: str) -> Iterator[ServerProcess]:
-    server = start_server("action_agent", ["--database-url", url])
+def agent_server(url: str, workers: int = 1, env: dict[str, str] | None = None) -> Iterator[ServerProcess]:
+    """The action agent on `url`: one process unless `workers` says more (they share the port)."""
+    server = start_server("action_agent", ["--database-url", url, "--workers", str(workers)], env)
     try:
         yield server
     finally:

@@ -13,8 +13,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from luna.action.v1 import action_pb2 as pb
 from sqlalchemy import delete
 
+from action_agent.domain import Domain
 from action_agent.idempotency import action_requests
-from action_agent.store import make_engine
+from action_agent.store import make_engine, session_factory
 from tests.action_support import (
     Conversation,
     action_stub,
@@ -399,3 +400,29 @@ def test_a_retried_yes_whose_answer_was_not_recorded_gets_the_same_answer(talk, 
     assert again.status == S.ACTION_STATUS_SUCCESS
     assert again.result["confirmation_code"] == done.result["confirmation_code"]
     assert bookings(database) == before + 2
+
+
+def test_a_retried_invite_answer_whose_response_was_not_recorded_gets_the_same_answer(talk, database):
+    """respond_invite is exactly-once across a crash between the store's commit and the recorded response: the
+    store keeps the answer's key, so the retry finds the invite it answered and says the same."""
+    engine = make_engine(database)
+    try:
+        social = Domain(session_factory(engine)).social
+        received, _ = social.list_invites(talk.user_id)
+        waiting_from = {i.from_user.id for i in received if i.status == "pending"}
+        friend = next(f for f in social.list_friends(talk.user_id) if f.id not in waiting_from)
+        invite = social.send_invite(friend.id, talk.user_id, 1, talk.now + timedelta(days=3))
+    finally:
+        engine.dispose()
+    answer = talk.request(pb.INTENT_RESPOND_INVITE, person_name=friend.first_name, response="decline")
+    done = talk.stub.Execute(answer, timeout=15)
+    assert done.status == S.ACTION_STATUS_SUCCESS, done.speak_text
+    assert int(done.result["invite_id"]) == invite.id and done.result["status"] == "declined"
+    forget_answer(database, answer.request_id)
+    again = talk.stub.Execute(answer, timeout=15)
+    assert (again.status, again.result, again.speak_text) == (done.status, done.result, done.speak_text)
+    assert invites(database, id=invite.id, status="declined") == 1
+    # Another request is another answer: the invite is no longer waiting for one.
+    other = talk.say(pb.INTENT_RESPOND_INVITE, person_name=friend.first_name, response="accept")
+    assert other.status == S.ACTION_STATUS_FAILED and other.error_code == "no_pending_invites"
+    assert invites(database, id=invite.id, status="declined") == 1

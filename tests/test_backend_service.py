@@ -4,6 +4,11 @@ the caller's own data only, dev sign-in, and the bookings watch."""
 from __future__ import annotations
 
 import asyncio
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import grpc
 import pytest
@@ -12,7 +17,7 @@ from luna.backend.v1 import backend_pb2, backend_pb2_grpc
 
 from action_agent.backend_service import SERVICE_NAME, LunaServicer
 from luna_common.tokens import issue_token
-from tests.servers import TEST_TOKEN_SECRET, running_server
+from tests.servers import ROOT, TEST_TOKEN_SECRET, running_server, start_server
 from tests.store_support import NOW, add_venue, daily, local, seeded_store
 
 DEMO, SARAH = 1, 2
@@ -219,3 +224,62 @@ def test_the_action_agent_process_migrates_and_serves_luna_service(tmp_path):
             stub.DevLogin(backend_pb2.DevLoginRequest(user_id=1), timeout=10)
         assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
     assert (tmp_path / "fresh" / "luna.db").exists()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sigterm_ends_open_watches_and_the_server_exits_promptly(tmp_path, workers):
+    """Draining closes WatchMyBookings streams (they would otherwise hold the drain for the whole grace period);
+    with several worker processes the parent's SIGTERM drains every worker."""
+    url = f"sqlite:///{tmp_path / 'luna.db'}"
+    env = {"LUNA_SHUTDOWN_GRACE_SECONDS": "30"}
+    server = start_server("action_agent", ["--database-url", url, "--workers", str(workers)], env=env)
+    try:
+        with grpc.insecure_channel(server.address) as channel:
+            stub = backend_pb2_grpc.LunaServiceStub(channel)
+            watch = stub.WatchMyBookings(backend_pb2.WatchMyBookingsRequest(), metadata=auth(DEMO), timeout=60)
+            assert list(next(watch).bookings) == []  # the stream is open (empty database)
+            started = time.monotonic()
+            server.proc.send_signal(signal.SIGTERM)
+            assert list(watch) == []  # the stream ends cleanly, without waiting for the grace period
+            assert server.proc.wait(timeout=15) == 0
+            assert time.monotonic() - started < 10, "draining waited for the open watch"
+    finally:
+        server.kill()
+
+
+def _worker_pids(parent: int) -> set[int]:
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    return {int(pid) for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_several_workers_share_one_port_and_die_with_their_parent(tmp_path):
+    url = f"sqlite:///{tmp_path / 'luna.db'}"
+    server = start_server("action_agent", ["--database-url", url, "--workers", "2"], env={"LUNA_DEV_LOGIN": "1"})
+    try:
+        assert not server.address.endswith(":0")  # --port 0 became one real port, shared by the workers
+        workers = _worker_pids(server.proc.pid)
+        assert len(workers) == 2
+        for _ in range(8):  # a fresh connection each time: the kernel spreads them over the workers
+            with grpc.insecure_channel(server.address, options=[("grpc.use_local_subchannel_pool", 1)]) as channel:
+                stub = backend_pb2_grpc.LunaServiceStub(channel)
+                assert stub.ListDemoUsers(backend_pb2.ListDemoUsersRequest(), timeout=10).users == []
+    finally:
+        server.kill()  # kill -9 of the parent: no worker may keep serving
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers)
+
+
+def test_help_says_where_conversation_state_is_stored():
+    out = subprocess.run([sys.executable, "-m", "action_agent", "--help"], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    assert "var/luna.checkpoints.db" in out and "same PostgreSQL database" in out
+    assert "LUNA_ACTION_WORKERS" in out and "LUNA_SESSION_RETENTION_HOURS" in out

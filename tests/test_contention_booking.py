@@ -29,7 +29,7 @@ S = pb.ActionStatus
 @dataclass
 class Attempt:
     user_id: int
-    status: int = S.ACTION_STATUS_UNSPECIFIED
+    status: pb.ActionStatus.ValueType = S.ACTION_STATUS_UNSPECIFIED
     error_code: str = ""
     speak_text: str = ""
     alternatives: int = 0

@@ -109,6 +109,14 @@ def test_out_of_vocabulary_words_get_generated_pronunciations(tmp_path) -> None:
     assert "olive(2) AA L IH V" in lines
 
 
+def test_names_get_espeak_readings_as_alternates() -> None:
+    plain = pronunciations({"napoli", "garden"})
+    named = pronunciations({"napoli", "garden"}, names={"napoli"})
+    assert plain["napoli"] == ["N AE P AH L IY"]
+    assert named["napoli"] == ["N AE P AH L IY", "N AE P AA L IY"]
+    assert named["garden"] == plain["garden"]
+
+
 def test_written_model_loads_in_a_decoder_with_generated_words(tmp_path) -> None:
     vocab = Vocabulary((VenueName(1, "Quokka Osteria", ("Quokka",)),), ("Marisol",), ("italian",))
     files = write_model(vocab, str(tmp_path), general_weight=0.05, general_top=500)

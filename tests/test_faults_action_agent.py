@@ -183,11 +183,6 @@ def test_postgres_kill_during_the_booking_insert_then_the_retried_yes_books_once
 
 
 @pytest.mark.postgres
-@pytest.mark.xfail(strict=True, reason=(
-    "action_agent/service.py ActionServicer._once + agent.py ActionAgent.confirm: the graph checkpoint (interrupt "
-    "answered) is written before the response log; a crash between the two makes the retried Confirm with the "
-    "same request_id FAILED_PRECONDITION although the booking was made, so the gateway speaks the "
-    "service-unavailable message for a booking that exists"))
 def test_postgres_kill_after_the_booking_before_the_answer_is_recorded(tmp_path):
     with database_url("postgresql", tmp_path) as url:
         talk, prompt, yes_id, user = _crash_during_confirm(url, "action_requests", "NEW.method = 'confirm'")

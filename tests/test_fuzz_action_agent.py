@@ -10,16 +10,17 @@ serving a regular conversation.
 
 from __future__ import annotations
 
-import math
 import time
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import grpc
 import pytest
 from google.protobuf import timestamp_pb2
 from google.protobuf.message import DecodeError
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from luna.action.v1 import action_pb2 as pb
 
@@ -27,16 +28,16 @@ from tests.action_support import Conversation, action_stub, agent_server, seed_d
 from tests.reliability_support import rss_kb
 
 SERVICE = "/luna.action.v1.ActionService/"
-EXAMPLES = 180
+EXAMPLES = 200
 PER_EXAMPLE = (4, 12)
-RESPONSES = {"Execute": pb.ActionResponse, "Confirm": pb.ActionResponse, "ListTools": pb.ListToolsResponse,
-             "GetVocabulary": pb.GetVocabularyResponse}
+RESPONSES: dict[str, Any] = {"Execute": pb.ActionResponse, "Confirm": pb.ActionResponse,
+                             "ListTools": pb.ListToolsResponse, "GetVocabulary": pb.GetVocabularyResponse}
 OK_STATUSES = {pb.ACTION_STATUS_SUCCESS, pb.ACTION_STATUS_NEEDS_CONFIRMATION, pb.ACTION_STATUS_NEEDS_CLARIFICATION,
                pb.ACTION_STATUS_CANCELLED, pb.ACTION_STATUS_FAILED}
 UNKNOWN_FIELD = bytes([0xF8, 0x06, 0x01])
 
 small_text = st.text(max_size=40)
-odd_text = st.one_of(small_text, st.text(min_size=490, max_size=620), st.sampled_from(
+odd_text = st.one_of(small_text, small_text, st.text(min_size=490, max_size=620), st.sampled_from(
     ["", " ", "\x00", "Olive Garden", "it", "tomorrow", "25:99", "2030-02-30T19:00:00", "1e309", "NaN"]))
 int32 = st.integers(-(2**31), 2**31 - 1)
 int64 = st.integers(-(2**63), 2**63 - 1)
@@ -55,7 +56,7 @@ timestamps = st.one_of(
     st.builds(lambda s: timestamp_pb2.Timestamp(seconds=s), st.integers(1_700_000_000, 2_000_000_000)))
 
 
-def _optional(**values: object) -> dict[str, object]:
+def _optional(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
@@ -114,7 +115,7 @@ def calls(draw: st.DrawFn) -> tuple[str, bytes]:
 
 
 def _parses(method: str, body: bytes) -> bool:
-    request_type = {"Execute": pb.ActionRequest, "Confirm": pb.ConfirmRequest,
+    request_type: Any = {"Execute": pb.ActionRequest, "Confirm": pb.ConfirmRequest,
                     "GetVocabulary": pb.GetVocabularyRequest, "ListTools": pb.ListToolsRequest}[method]
     try:
         request_type.FromString(body)
@@ -160,18 +161,24 @@ def test_malformed_action_requests_get_clear_errors_and_leave_the_agent_healthy(
             talk.say(pb.INTENT_GET_RECOMMENDATIONS, cuisine="sushi", distance="nearby")
         rss_before = rss_kb(pid)
 
-        # No shrinking: every example costs real calls, and the run must stay bounded even when one fails.
-        @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck), phases=(Phase.explicit, Phase.generate))
-        @given(st.lists(calls(), min_size=PER_EXAMPLE[0], max_size=PER_EXAMPLE[1]))
-        def batch(planned: list[tuple[str, bytes]]) -> None:
-            futures = [methods[m].future(body, timeout=60) for m, body in planned]
-            for (method, body), future in zip(planned, futures, strict=True):
-                codes[check(method, body, future)] += 1
-            assert agent.proc.poll() is None, "the action agent died"
+        def run(seed: int) -> None:
+            # No shrinking: every example costs real calls, and the run must stay bounded even when one fails.
+            @hypothesis_seed(seed)
+            @settings(max_examples=EXAMPLES // 2, deadline=None, database=None,
+                      suppress_health_check=list(HealthCheck), phases=(Phase.explicit, Phase.generate))
+            @given(st.lists(calls(), min_size=PER_EXAMPLE[0], max_size=PER_EXAMPLE[1]))
+            def batch(planned: list[tuple[str, bytes]]) -> None:
+                futures = [methods[m].future(body, timeout=60) for m, body in planned]
+                for (method, body), future in zip(planned, futures, strict=True):
+                    codes[check(method, body, future)] += 1
+                assert agent.proc.poll() is None, "the action agent died"
+
+            batch()
 
         started = time.monotonic()
-        batch()
+        run(1)
+        rss_middle = rss_kb(pid)
+        run(2)
         elapsed = time.monotonic() - started
         # A regular conversation still works, start to finish.
         prompt = talk.say(pb.INTENT_MAKE_BOOKING, venue_name="Olive Garden", party_size=2, date_time=talk.at(18))
@@ -179,16 +186,14 @@ def test_malformed_action_requests_get_clear_errors_and_leave_the_agent_healthy(
         assert talk.confirm(prompt, yes=False).status == pb.ACTION_STATUS_CANCELLED
         rss_after = rss_kb(pid)
     total = sum(codes.values())
-    print(f"\naction fuzz: {total} calls in {elapsed:.1f} s: {dict(codes)}; agent RSS {rss_before} -> {rss_after} KiB")
-    assert total >= 1000 and codes["OK"] and codes["INVALID_ARGUMENT"]
-    assert rss_after - rss_before < 24 * 1024, (rss_before, rss_after)
-    assert not math.isnan(elapsed)
+    print(f"\naction fuzz: {total} calls in {elapsed:.1f} s: {dict(codes)}; agent RSS KiB {rss_before} -> "
+          f"{rss_middle} (half way) -> {rss_after}")
+    assert total >= 1000 and codes["OK"] >= 100 and codes["INVALID_ARGUMENT"] and codes["FAILED_PRECONDITION"]
+    # Memory stable: caches fill in the first half; the second, as long, may add only a little more.
+    assert rss_after - rss_middle < 8 * 1024, (rss_before, rss_middle, rss_after)
+    assert rss_after - rss_before < 24 * 1024, (rss_before, rss_middle, rss_after)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "action_agent/service.py: ActionServicer.Confirm calls _now(request.now) and Execute calls turn_from_request -> "
-    "_now outside any guard, so a `now` outside Timestamp's range (e.g. seconds=-62135596801) raises ValueError in "
-    "Timestamp.ToDatetime and the call ends UNKNOWN 'Unexpected ValueError' instead of INVALID_ARGUMENT naming now"))
 def test_out_of_range_now_is_invalid_argument(agent):
     bad = timestamp_pb2.Timestamp(seconds=MIN_SECONDS - 1)
     with action_stub(agent.address) as stub:

@@ -150,11 +150,13 @@ def test_not_backchannels(text):
 
 
 @pytest.mark.parametrize(("heard", "interrupts"), [
-    ("stop", True), ("no", True), ("wait", True), ("yes", True), ("book it for five", True), ("cancel that", True),
-    ("right", False), ("mm-hmm", False), ("you", False), ("are", False), ("m m whom", False), ("", False),
+    ("stop", True), ("no", True), ("wait", True), ("yes please", True), ("no stop", True), ("cancel that", True),
+    ("right", False), ("mm-hmm", False), ("you", False), ("do blue", False), ("book you", False),
+    ("tell lily too", False), ("m m whom", False), ("", False),
 ])
 def test_short_speech_over_a_reply(heard, interrupts):
-    # "you" and "are" are what the embedded recogniser makes of "mm-hmm" and "uh huh".
+    # "you", "do blue", "tell lily too" and "book you" are what the embedded recogniser has made of "mm-hmm"
+    # and "okay".
     assert short_overlap_interrupts(heard) is interrupts
 
 

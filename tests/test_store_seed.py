@@ -8,7 +8,19 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    func,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from action_agent.domain.availability import SEATING
@@ -49,6 +61,45 @@ def test_migrations_downgrade_and_upgrade_again(tmp_path):
     migrate(engine)
     assert {"users", "venues", "bookings", "invites"} <= set(inspect(engine).get_table_names())
     engine.dispose()
+
+
+def test_the_action_requests_table_comes_from_migrations(tmp_path):
+    """Revision 0002 creates the idempotency table (nothing is created outside the migrations any more), and
+    adopts the table a database already has from the days the agent created it itself."""
+    config = alembic_config()
+    fresh = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    with fresh.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    assert "action_requests" not in inspect(fresh).get_table_names()
+    migrate(fresh)
+    assert "action_requests" in inspect(fresh).get_table_names()
+    with fresh.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    assert "action_requests" not in inspect(fresh).get_table_names()
+    fresh.dispose()
+
+    old = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with old.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    legacy = MetaData()
+    table = Table("action_requests", legacy, Column("user_id", BigInteger, primary_key=True),
+                  Column("request_id", String(128), primary_key=True), Column("method", String(16), nullable=False),
+                  Column("response", LargeBinary, nullable=False),
+                  Column("created_at", DateTime(timezone=True), nullable=False))
+    legacy.create_all(old)  # what the agent used to do at start-up
+    with old.begin() as connection:
+        connection.execute(table.insert().values(user_id=1, request_id="r", method="execute", response=b"x",
+                                                 created_at=NOW))
+    migrate(old)
+    with old.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
+        assert connection.execute(select(func.count()).select_from(table)).scalar_one() == 1
+        diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+    assert diff == []
+    old.dispose()
 
 
 def test_sqlite_engine_uses_wal_foreign_keys_and_a_busy_timeout(tmp_path):

@@ -48,6 +48,10 @@ class Domain:
 
     def __init__(self, sessions: sessionmaker[Session], clock: Clock = utc_now, router: Router | None = None) -> None:
         self.sessions = sessions
+        bind = sessions.kw.get("bind")
+        # Short indexed reads on SQLite (WAL: readers never wait for writers) cost less than a thread hop, so
+        # async callers may run them inline (see ToolContext.read); on PostgreSQL they go over the network.
+        self.inline_reads = getattr(getattr(bind, "dialect", None), "name", "") == "sqlite"
         self.venues = VenueService(sessions)
         self.availability = AvailabilityService(sessions, clock)
         self.bookings = BookingService(sessions, clock)

@@ -181,9 +181,13 @@ class SocialService:
             .options(*INVITE_VENUE_NAME_ONLY)
         ).unique().scalar_one_or_none()
 
-    def respond_invite(self, user_id: int, invite_id: int, accept: bool) -> InviteView:
-        """Accept or decline an invite the user received. Raises NotFound (including invites between other
+    def respond_invite(self, user_id: int, invite_id: int, accept: bool,
+                       idempotency_key: str | None = None) -> InviteView:
+        """Accept or decline an invite the user received. The same `idempotency_key` again returns the invite as
+        that first answer left it (and changes nothing). Raises NotFound (including invites between other
         people), NotAllowed (the sender answering their own invite), InvalidRequest (answered or expired)."""
+        if idempotency_key is not None and not 0 < len(idempotency_key) <= 128:
+            raise InvalidRequest("The idempotency key must be 1 to 128 characters.")
         with write_session(self._sessions) as session:
             invite = session.execute(
                 select(Invite).where(Invite.id == invite_id).options(*INVITE_VENUE_NAME_ONLY).with_for_update(of=Invite)
@@ -192,6 +196,8 @@ class SocialService:
                 raise NotFound("I couldn't find that invite.")
             if invite.to_user_id != user_id:
                 raise NotAllowed("Only the person invited can answer an invite.")
+            if idempotency_key is not None and invite.response_key == idempotency_key:
+                return invite_view(invite)  # this very answer, replayed
             now = self._clock()
             if invite.status == INVITE_PENDING and invite.at <= now:
                 invite.status = INVITE_EXPIRED
@@ -201,9 +207,19 @@ class SocialService:
             if invite.status != INVITE_PENDING:
                 raise InvalidRequest(f"That invite was already {invite.status}.")
             invite.status = INVITE_ACCEPTED if accept else INVITE_DECLINED
+            invite.response_key = idempotency_key
             invite.updated_at = now
             session.commit()
             return invite_view(invite)
+
+    def invite_answered_with(self, user_id: int, idempotency_key: str) -> InviteView | None:
+        """The invite the user answered with this idempotency key, if any."""
+        with self._sessions() as session:
+            invite = session.execute(
+                select(Invite).where(Invite.to_user_id == user_id, Invite.response_key == idempotency_key)
+                .options(*INVITE_VENUE_NAME_ONLY)
+            ).unique().scalar_one_or_none()
+            return None if invite is None else invite_view(invite)
 
     def list_invites(self, user_id: int) -> tuple[list[InviteView], list[InviteView]]:
         """(received, sent), soonest first; pending invites whose time has passed read as expired."""

@@ -124,16 +124,20 @@ def _checkpoint_id_floor(when: datetime) -> str:
     return f"{high:08x}-{mid:04x}-6{low:03x}-0000-000000000000"
 
 
-async def prune_idle_threads(saver: BaseCheckpointSaver[Any], idle_for: timedelta) -> int:
-    """Delete the checkpoints of sessions untouched for `idle_for` (SQLite or PostgreSQL saver)."""
+async def prune_idle_threads(saver: BaseCheckpointSaver[Any], idle_for: timedelta,
+                             now: datetime | None = None) -> int:
+    """Delete the checkpoints of sessions untouched for `idle_for` (SQLite or PostgreSQL saver); returns how many."""
     if isinstance(saver, LoopSqliteSaver):
-        return await asyncio.to_thread(saver.prune_idle_threads, idle_for)
+        return await asyncio.to_thread(saver.prune_idle_threads, idle_for, now)
     if isinstance(saver, AsyncPostgresSaver):
-        cutoff = _checkpoint_id_floor(datetime.now(UTC) - idle_for)
-        async with saver._cursor() as cur:
-            await cur.execute("SELECT thread_id FROM checkpoints GROUP BY thread_id HAVING max(checkpoint_id) < %s",
-                              (cutoff,))
-            idle = [row["thread_id"] for row in await cur.fetchall()]
+        query = "SELECT thread_id FROM checkpoints GROUP BY thread_id HAVING max(checkpoint_id) < %s"
+        cutoff = (_checkpoint_id_floor((now or datetime.now(UTC)) - idle_for),)
+        if isinstance(saver.conn, AsyncConnectionPool):
+            async with saver.conn.connection() as conn:
+                rows = await (await conn.execute(query, cutoff)).fetchall()
+        else:
+            rows = await (await saver.conn.execute(query, cutoff)).fetchall()
+        idle = [row["thread_id"] if isinstance(row, dict) else row[0] for row in rows]
         for thread_id in idle:
             await saver.adelete_thread(thread_id)
         return len(idle)

@@ -51,6 +51,12 @@ class GraphDeps:
         """Run a sync domain call off the event loop."""
         return await asyncio.to_thread(fn, *args, **kwargs)
 
+    async def read(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """A short point read: inline where the domain allows it (SQLite), else off the event loop."""
+        if self.domain.inline_reads:
+            return fn(*args, **kwargs)
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
     @classmethod
     def over(cls, domain: Domain) -> GraphDeps:
         return cls(domain, VenueCatalog(domain))

@@ -26,3 +26,10 @@ def error_code(exc: DomainError) -> str:
     """FullyBooked -> fully_booked, OutsideBookingWindow -> outside_booking_window."""
     name = type(exc).__name__
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+
+
+def idempotency_key(state: ActionAgentState) -> str:
+    """The store-side idempotency key of this turn's write: the confirmation it answers, else the request.
+    A replay of the same request after a crash finds the booking, invite or answer the first run made."""
+    confirmation = state.get("confirmation")
+    return f"confirm:{confirmation['confirmation_id']}" if confirmation else f"request:{state['request_id']}"

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from action_agent import speech_text as say
 from action_agent.domain import DomainError, FullyBooked, VenueClosed
 from action_agent.graph.deps import GraphDeps
-from action_agent.graph.helpers import error_code, now_of, problem, tool_of
+from action_agent.graph.helpers import error_code, idempotency_key, now_of, problem, tool_of
 from action_agent.graph.memory import remember_result
 from action_agent.graph.state import (
     CANCELLED,
@@ -148,11 +148,8 @@ async def execute(state: ActionAgentState, runtime: Runtime[GraphDeps]) -> dict[
     """Run the tool as the request's user. Domain errors become a spoken failure; anything else propagates."""
     tool = tool_of(state)
     params = tool.params.model_validate(state["tool_params"])
-    confirmation = state.get("confirmation")
-    # Writes carry an idempotency key: a replay after a crash returns the first booking or invite.
-    key = None
-    if tool.writes:
-        key = f"confirm:{confirmation['confirmation_id']}" if confirmation else f"request:{state['request_id']}"
+    # Writes carry an idempotency key: a replay after a crash returns the first booking, invite or answer.
+    key = idempotency_key(state) if tool.writes else None
     ctx = ToolContext(runtime.context.domain, state["user_id"], now_of(state), zone(state["time_zone"]), key)
     try:
         result = await tool.handler(ctx, params)

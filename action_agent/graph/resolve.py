@@ -12,7 +12,7 @@ from langgraph.runtime import Runtime
 from action_agent import speech_text as say
 from action_agent.domain import BookingView, DomainError
 from action_agent.graph.deps import GraphDeps
-from action_agent.graph.helpers import error_code, now_of, problem, tool_of
+from action_agent.graph.helpers import error_code, idempotency_key, now_of, problem, tool_of
 from action_agent.graph.memory import remember_mentions
 from action_agent.graph.state import FAILED, NEEDS_CLARIFICATION, ActionAgentState
 from action_agent.resolution.datetimes import on_day, resolve_when, zone
@@ -79,8 +79,8 @@ async def _resolve(state: ActionAgentState, deps: GraphDeps) -> dict[str, Any]:
             return trouble
 
     if "person_name" in entities and tool.name != "respond_invite":
-        matches = await deps.call(deps.domain.social.find_friend_by_name, user_id, entities["person_name"])
-        friends = await deps.call(deps.domain.social.list_friends, user_id) if not matches else []
+        matches = await deps.read(deps.domain.social.find_friend_by_name, user_id, entities["person_name"])
+        friends = await deps.read(deps.domain.social.list_friends, user_id) if not matches else []
         found = interpret_matches(matches, friends)
         if found.outcome == "ambiguous":
             return problem("ambiguous_person", NEEDS_CLARIFICATION, options=found.options)
@@ -128,7 +128,7 @@ async def _resolve_venue(deps: GraphDeps, state: ActionAgentState, text: str | N
     history: list[Mentioned] = []
     if wants_history(text, sorted({c for v in catalog for c in v.cuisines})):
         since = now_of(state) - HISTORY_WINDOW
-        past = await deps.call(deps.domain.bookings.past_bookings, state["user_id"], since)
+        past = await deps.read(deps.domain.bookings.past_bookings, state["user_id"], since)
         by_id = {v.venue_id: v for v in catalog}
         history = [Mentioned(b.venue_id, b.venue_name, by_id[b.venue_id].cuisines if b.venue_id in by_id else ())
                    for b in past]
@@ -151,11 +151,11 @@ async def _resolve_booking(deps: GraphDeps, state: ActionAgentState, memory: dic
     """Which of the user's bookings: by code, by venue, the one just made, or the only upcoming one."""
     user_id = state["user_id"]
     if out.get("confirmation_code"):
-        booking = await deps.call(deps.domain.bookings.get_booking_by_code, user_id,
+        booking = await deps.read(deps.domain.bookings.get_booking_by_code, user_id,
                                                  out["confirmation_code"])
         candidates = [booking]
     else:
-        upcoming = await deps.call(deps.domain.bookings.list_bookings, user_id)
+        upcoming = await deps.read(deps.domain.bookings.list_bookings, user_id)
         candidates = upcoming
         if "venue_id" in out and state["entities"].get("venue_name"):
             candidates = [b for b in upcoming if b.venue_id == out["venue_id"]]
@@ -180,8 +180,14 @@ def _put_booking(out: dict[str, Any], booking: BookingView, tz: Any) -> None:
 
 
 async def _resolve_invite(deps: GraphDeps, state: ActionAgentState, out: dict[str, Any]) -> dict[str, Any] | None:
-    """Which received invite: the one from the named friend, or the only one waiting."""
-    received, _sent = await deps.call(deps.domain.social.list_invites, state["user_id"])
+    """Which received invite: the one this very request already answered (a retry after a crash), else the one
+    from the named friend, or the only one waiting."""
+    answered = await deps.read(deps.domain.social.invite_answered_with, state["user_id"], idempotency_key(state))
+    if answered is not None:
+        out["invite_id"], out["from_friend_name"] = answered.id, answered.from_user.first_name
+        out["venue_name"] = answered.venue_name
+        return None
+    received, _sent = await deps.read(deps.domain.social.list_invites, state["user_id"])
     waiting = [i for i in received if i.status == "pending"]
     name = (state["entities"].get("person_name") or "").strip().lower()
     if name:

@@ -221,6 +221,7 @@ class Invite(Base):
         CheckConstraint("from_user_id <> to_user_id", name="not_self"),
         CheckConstraint("status IN ('pending', 'accepted', 'declined', 'expired')", name="status_values"),
         UniqueConstraint("from_user_id", "idempotency_key", name="uq_invites_from_idempotency_key"),
+        UniqueConstraint("to_user_id", "response_key", name="uq_invites_to_response_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -232,6 +233,8 @@ class Invite(Base):
     status: Mapped[str] = mapped_column(String(16), default=INVITE_PENDING)
     message: Mapped[str | None] = mapped_column(Text, nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # The idempotency key of the answer (accept/decline): the same key again gets the same answer.
+    response_key: Mapped[str | None] = mapped_column(String(128), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

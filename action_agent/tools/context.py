@@ -28,6 +28,12 @@ class ToolContext:
         """Run a sync domain call off the event loop."""
         return await asyncio.to_thread(fn, *args, **kwargs)
 
+    async def read(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """A short point read: inline where the domain allows it (SQLite), else off the event loop."""
+        if self.domain.inline_reads:
+            return fn(*args, **kwargs)
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
     def local(self, value: datetime) -> str:
         """An instant as ISO 8601 in the user's zone (what results carry)."""
         return value.astimezone(self.tz).isoformat()

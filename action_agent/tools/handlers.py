@@ -44,7 +44,7 @@ async def _booking_id(ctx: ToolContext, ref: params.BookingRef) -> int:
     if ref.booking_id is not None:
         return ref.booking_id
     assert ref.confirmation_code is not None  # BookingRef requires one of the two
-    return (await ctx.call(ctx.domain.bookings.get_booking_by_code, ctx.user_id, ref.confirmation_code)).id
+    return (await ctx.read(ctx.domain.bookings.get_booking_by_code, ctx.user_id, ref.confirmation_code)).id
 
 
 async def make_booking(ctx: ToolContext, p: params.MakeBooking) -> dict[str, Any]:
@@ -68,9 +68,9 @@ async def cancel_booking(ctx: ToolContext, p: params.CancelBooking) -> dict[str,
 
 async def check_booking(ctx: ToolContext, p: params.CheckBooking) -> dict[str, Any]:
     if p.confirmation_code:
-        found = await ctx.call(ctx.domain.bookings.get_booking_by_code, ctx.user_id, p.confirmation_code)
+        found = await ctx.read(ctx.domain.bookings.get_booking_by_code, ctx.user_id, p.confirmation_code)
         return {"bookings": [booking_result(ctx, found)]}
-    bookings = await ctx.call(ctx.domain.bookings.list_bookings, ctx.user_id)
+    bookings = await ctx.read(ctx.domain.bookings.list_bookings, ctx.user_id)
     # A spoken answer names a few; the result carries the next ones, not a whole diary.
     return {"bookings": [booking_result(ctx, b) for b in bookings[:MAX_LISTED]], "total": len(bookings)}
 
@@ -124,7 +124,7 @@ async def check_availability(ctx: ToolContext, p: params.CheckAvailability) -> d
 
 async def find_friends(ctx: ToolContext, p: params.FindFriends) -> dict[str, Any]:
     if p.venue_id is None:
-        friends = await ctx.call(ctx.domain.social.list_friends, ctx.user_id)
+        friends = await ctx.read(ctx.domain.social.list_friends, ctx.user_id)
         return {"friends": [f.first_name for f in friends]}
     venue = await ctx.call(ctx.domain.venues.get_venue, p.venue_id)
     interested = await ctx.call(ctx.domain.social.friends_interested, ctx.user_id, p.venue_id)
@@ -144,12 +144,13 @@ async def send_invite(ctx: ToolContext, p: params.SendInvite) -> dict[str, Any]:
 async def respond_invite(ctx: ToolContext, p: params.RespondInvite) -> dict[str, Any]:
     if p.invite_id is None:
         raise NotFound("I couldn't find that invite.")
-    invite = await ctx.call(ctx.domain.social.respond_invite, ctx.user_id, p.invite_id, p.response == "accept")
+    invite = await ctx.call(ctx.domain.social.respond_invite, ctx.user_id, p.invite_id, p.response == "accept",
+                            idempotency_key=ctx.idempotency_key)
     return invite_result(ctx, invite)
 
 
 async def check_invites(ctx: ToolContext, p: params.CheckInvites) -> dict[str, Any]:
-    received, sent = await ctx.call(ctx.domain.social.list_invites, ctx.user_id)
+    received, sent = await ctx.read(ctx.domain.social.list_invites, ctx.user_id)
     return {"received": [invite_result(ctx, i) for i in received if i.status == "pending"],
             "sent": [invite_result(ctx, i) for i in sent if i.status == "pending"]}
 

@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="dev: the sentences used while tuning; test: the final held-out set")
     parser.add_argument("--snr", type=float, default=NOISE_SNR_DB, help="SNR (dB) of the white noise added")
     parser.add_argument("--show-errors", action="store_true")
-    parser.add_argument("--general-weight", type=float, default=0.05)
+    parser.add_argument("--general-weight", type=float, default=0.15)
     parser.add_argument("--general-top", type=int, default=3000)
     defaults = DecoderSettings()
     for name in ("lw", "beam", "wbeam", "pbeam", "wip", "noise_floor"):

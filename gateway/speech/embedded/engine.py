@@ -26,7 +26,7 @@ class EmbeddedEngine:
     name = "embedded"
 
     def __init__(self, vocabulary: Vocabulary | None = None, settings: DecoderSettings | None = None,
-                 voice: EspeakVoice | None = None, general_weight: float = 0.05, general_top: int = 3000,
+                 voice: EspeakVoice | None = None, general_weight: float = 0.15, general_top: int = 3000,
                  order: int = 3, workdir: str | None = None) -> None:
         self._order = order
         self._general_weight = general_weight

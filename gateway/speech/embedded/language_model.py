@@ -170,7 +170,7 @@ class LanguageModelFiles:
     generated: dict[str, list[str]]  # pronunciations made with espeak-ng (not in CMUdict)
 
 
-def build_model(vocabulary: Vocabulary, general_weight: float = 0.05, general_top: int = 3000,
+def build_model(vocabulary: Vocabulary, general_weight: float = 0.15, general_top: int = 3000,
                 order: int = 3) -> tuple[ArpaModel, dict[str, list[str]]]:
     """The ARPA model and the pronunciation of every word in it."""
     counts = NGramCounts(order)
@@ -179,11 +179,14 @@ def build_model(vocabulary: Vocabulary, general_weight: float = 0.05, general_to
     general = general_unigrams(general_top) if general_weight > 0 else {}
     model = estimate(counts, general, general_weight)
     words = {g[0] for g in model.grams[1] if not g[0].startswith("<")}
-    prons = pronunciation.pronunciations(words)
+    values = slot_values(vocabulary)
+    names = {w for slot in ("venue", "friend") for name in values[slot] for w in name.split()}
+    # common English words in names ("garden", "table") keep their dictionary pronunciation only
+    prons = pronunciation.pronunciations(words, names - set(general_unigrams(general_top)))
     return model, prons
 
 
-def write_model(vocabulary: Vocabulary, directory: str, general_weight: float = 0.05,
+def write_model(vocabulary: Vocabulary, directory: str, general_weight: float = 0.15,
                 general_top: int = 3000, order: int = 3) -> LanguageModelFiles:
     """Build and write `domain.arpa` and `domain.dict` into `directory`."""
     model, prons = build_model(vocabulary, general_weight, general_top, order)

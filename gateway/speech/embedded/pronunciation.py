@@ -80,16 +80,21 @@ def cmudict() -> dict[str, list[str]]:
     return entries
 
 
-def pronunciations(words: set[str] | list[str]) -> dict[str, list[str]]:
-    """Pronunciations (space-separated CMU phones) for every word; generated ones for words CMUdict lacks."""
+def pronunciations(words: set[str] | list[str], names: set[str] | frozenset[str] = frozenset()
+                   ) -> dict[str, list[str]]:
+    """Pronunciations (space-separated CMU phones) for every word; generated ones for words CMUdict lacks.
+
+    Words of `names` (venues, friends) also get espeak-ng's reading as an alternate when it differs from
+    CMUdict's: names are said several ways ("napoli" with the vowel of "pot" or of "but", "kimchi").
+    """
     known = cmudict()
-    result = {w: known[w] for w in words if w in known}
-    missing = sorted(w for w in words if w not in known)
-    for word, ipa in zip(missing, espeak_ipa(missing), strict=True):
-        phones = ipa_to_cmu(ipa)
-        if phones:
-            result[word] = [" ".join(phones)]
-    return result
+    result = {w: list(known[w]) for w in words if w in known}
+    generate = sorted(w for w in words if w not in known or w in names)
+    for word, ipa in zip(generate, espeak_ipa(generate), strict=True):
+        phones = " ".join(ipa_to_cmu(ipa))
+        if phones and phones not in result.setdefault(word, []):
+            result[word].append(phones)
+    return {w: p for w, p in result.items() if p}
 
 
 def write_dictionary(path: str, prons: dict[str, list[str]]) -> None:

@@ -1,0 +1,1 @@
+"""Load generator for the whole Luna Voice stack (`python -m bench.load --help`)."""

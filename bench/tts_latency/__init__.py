@@ -1,0 +1,1 @@
+"""Streaming-synthesis latency of the embedded engine (python -m bench.tts_latency)."""

@@ -1,0 +1,3 @@
+from bench.tts_latency.run import main
+
+main()
