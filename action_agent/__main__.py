@@ -19,7 +19,8 @@ Environment:
                             postgresql+psycopg://... for PostgreSQL)
   LUNA_ACTION_HOST/PORT     bind address (default 127.0.0.1:50052)
   LUNA_ACTION_WORKERS       server processes sharing the port (default: the
-                            number of CPUs; 1 serves from this process alone)
+                            CPUs available, container quota included; 1 serves
+                            from this process alone)
   LUNA_SESSION_RETENTION_HOURS  conversation state of sessions idle this long
                             is deleted at start-up and hourly (default 24)
   LUNA_DEV_LOGIN            1 to enable the demo-user sign-in RPCs

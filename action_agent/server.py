@@ -21,9 +21,8 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
-from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2_grpc
@@ -156,21 +155,21 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _worker_main(settings: ActionAgentSettings, port: int, index: int, ready: Any) -> None:
+def _worker_main(settings: ActionAgentSettings, port: int, index: int, ready: Connection) -> None:
     _die_with_parent()
     configure_logging("action_agent", settings.log_level)
-    with contextlib.suppress(ValueError):
-        asyncio.run(_worker(settings, port, index, ready))
+    asyncio.run(_worker(settings, port, index, ready))
 
 
-async def _worker(settings: ActionAgentSettings, port: int, index: int, ready: Any) -> None:
+async def _worker(settings: ActionAgentSettings, port: int, index: int, ready: Connection) -> None:
     async def until_signalled(host: ServiceHost, services: Services) -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         await host.start(settings.host, port)
-        ready.put((index, os.getpid()))
+        ready.send(os.getpid())  # listening: the parent may announce the port
+        ready.close()
         await stop.wait()
         await services.draining()
         await host.stop(settings.shutdown_grace_seconds)
@@ -201,15 +200,22 @@ def supervise(settings: ActionAgentSettings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, on_signal)
     context = multiprocessing.get_context("spawn")
-    ready = context.Queue()
     reservation = _reserve_port(settings.host, settings.port)
     port = reservation.getsockname()[1]
     workers: dict[int, BaseProcess] = {}
+    ready: dict[int, Connection] = {}
 
     def start(index: int) -> None:
-        process = context.Process(target=_worker_main, args=(settings, port, index, ready),
+        # A pipe per worker, not a multiprocessing.Queue: no semaphores left behind when the parent is killed.
+        reader, writer = context.Pipe(duplex=False)
+        process = context.Process(target=_worker_main, args=(settings, port, index, writer),
                                   name=f"action-agent-worker-{index}")
         process.start()
+        writer.close()
+        old = ready.pop(index, None)
+        if old is not None:
+            old.close()
+        ready[index] = reader
         workers[index] = process
 
     try:
@@ -237,19 +243,23 @@ def supervise(settings: ActionAgentSettings) -> None:
     log.info("stopped", extra={"event": "stopped"})
 
 
-def _await_ready(ready: Any, workers: dict[int, BaseProcess], stopping: list[int]) -> None:
+def _await_ready(ready: dict[int, Connection], workers: dict[int, BaseProcess], stopping: list[int]) -> None:
     waiting = set(workers)
     deadline = time.monotonic() + WORKER_START_TIMEOUT_SECONDS
     while waiting and not stopping:
         if time.monotonic() > deadline:
             raise SystemExit("action agent workers did not start in time")
-        with contextlib.suppress(Exception):
-            index, _pid = ready.get(timeout=0.2)
-            waiting.discard(index)
-            continue
+        for index in list(waiting):
+            try:
+                if ready[index].poll(0):
+                    ready[index].recv()
+                    waiting.discard(index)
+            except (EOFError, OSError):
+                pass  # the worker died before it listened: reported below
         dead = [i for i in waiting if not workers[i].is_alive()]
         if dead:
             raise SystemExit(f"action agent worker {dead[0]} failed to start (exit code {workers[dead[0]].exitcode})")
+        wait([ready[i] for i in waiting] + [workers[i].sentinel for i in waiting], timeout=0.2)
 
 
 def _stop_all(workers: dict[int, BaseProcess], grace_seconds: float) -> None:

@@ -110,3 +110,20 @@ def test_registry_schemas_are_plain_function_schemas():
     respond = REGISTRY["respond_invite"].json_schema()
     assert respond["properties"]["response"]["enum"] == ["accept", "decline"]
     assert respond["required"] == ["response"]
+
+
+def test_default_worker_count_follows_the_cpus_a_container_may_use(tmp_path, monkeypatch):
+    from action_agent import settings
+
+    cpu_max = tmp_path / "cpu.max"
+    monkeypatch.setattr(settings, "CGROUP_CPU_MAX", cpu_max)
+    monkeypatch.setattr(settings.os, "sched_getaffinity", lambda _pid: set(range(16)))
+    assert settings.available_cpus() == 16  # no cgroup file: the affinity
+    cpu_max.write_text("max 100000\n")
+    assert settings.available_cpus() == 16
+    cpu_max.write_text("150000 100000\n")  # a quota of 1.5 CPUs
+    assert settings.available_cpus() == 2
+    cpu_max.write_text("20000 100000\n")
+    assert settings.available_cpus() == 1
+    monkeypatch.setenv("LUNA_ACTION_WORKERS", "3")
+    assert settings.ActionAgentSettings().workers == 3

@@ -6,13 +6,16 @@ The crash points are made deterministic by stalling the agent exactly where it s
           Execute, and during a Confirm after the booking row is committed (the crash between the two writes).
   PostgreSQL: a trigger sleeps inside the booking INSERT (crash mid-write, the transaction never commits), or
           inside the INSERT of the recorded answer (crash after the booking and the graph state are written,
-          before the answer is recorded).
+          before the answer is recorded: the retried "yes" must get the booking, not "nothing to confirm").
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import os
 import sqlite3
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -27,6 +30,7 @@ from luna.action.v1 import action_pb2 as pb
 from action_agent.graph.checkpoint import sqlite_checkpoint_path
 from tests.action_support import Conversation, action_stub, agent_server
 from tests.reliability_support import bookings_of, prepare_slot, seed_url
+from tests.servers import ROOT, TEST_TOKEN_SECRET
 from tests.store_support import database_url
 
 S = pb.ActionStatus
@@ -201,3 +205,14 @@ def test_postgres_kill_after_the_booking_before_the_answer_is_recorded(tmp_path)
 def test_checkpoint_file_is_beside_the_database(tmp_path):
     url = f"sqlite:///{tmp_path / 'luna.db'}"
     assert Path(sqlite_checkpoint_path(url)) == tmp_path / "luna.checkpoints.db"
+
+
+def test_agent_on_an_unreachable_database_exits_with_the_reason(tmp_path):
+    """Pointed at a port where no PostgreSQL listens, the agent stops at once (no half-started server)."""
+    env = {**os.environ, "LUNA_TOKEN_SECRET": TEST_TOKEN_SECRET, "LUNA_LOG_LEVEL": "WARNING"}
+    done = subprocess.run([sys.executable, "-m", "action_agent", "--port", "0", "--database-url",
+                           "postgresql+psycopg://postgres@127.0.0.1:1/luna"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "SERVING" not in done.stdout
+    assert "Connection refused" in done.stdout + done.stderr

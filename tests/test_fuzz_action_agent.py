@@ -47,12 +47,13 @@ ids = st.sampled_from(["", "x" * 129]) | st.text(min_size=1, max_size=20).filter
 users = st.integers(1, 12) | st.integers(1, 12) | st.integers(1, 12) | int64
 intents = st.integers(1, 20) | st.integers(1, 20) | st.integers(1, 20) | st.integers(-3, 40)
 confidences = st.floats(0, 1, width=32) | st.floats(0, 1, width=32) | st.floats(width=32)
-# Within Timestamp's valid range (years 1 to 9999); beyond it see test_out_of_range_now_is_invalid_argument.
+# Timestamp's valid range is years 1 to 9999; beyond it `now` must be INVALID_ARGUMENT.
 MIN_SECONDS, MAX_SECONDS = -62135596800, 253402300799
 timestamps = st.one_of(
     st.none(),
     st.builds(lambda s, n: timestamp_pb2.Timestamp(seconds=s, nanos=n), st.integers(MIN_SECONDS, MAX_SECONDS),
               st.integers(0, 999_999_999)),
+    st.builds(lambda s, n: timestamp_pb2.Timestamp(seconds=s, nanos=n), int64, st.integers(-(2**31), 2**31 - 1)),
     st.builds(lambda s: timestamp_pb2.Timestamp(seconds=s), st.integers(1_700_000_000, 2_000_000_000)))
 
 

@@ -34,7 +34,7 @@ from tests.servers import TEST_TOKEN_SECRET
 
 CONVERSE = "/luna.voice.v1.VoiceGateway/Converse"
 MAX_MESSAGE = GATEWAY_MAX_MESSAGE
-EXAMPLES = 100
+EXAMPLES = 80
 STREAMS_PER_CONNECTION = (10, 24)
 # What a stream may end with (UNKNOWN and INTERNAL only in the cases `check` allows).
 CLEAR_CODES = {grpc.StatusCode.OK, grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.UNAUTHENTICATED,

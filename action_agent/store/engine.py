@@ -15,6 +15,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
 
 if TYPE_CHECKING:
     from action_agent.settings import ActionAgentSettings
@@ -37,8 +38,11 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
         return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-                           pool_size=10, max_overflow=20)
+        engine = create_engine(url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+                               pool_size=10, max_overflow=20)
+    else:  # one in-memory database, shared by every thread through one connection
+        engine = create_engine(url, echo=echo, poolclass=StaticPool,
+                               connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
     _configure_sqlite(engine)
     _SQLITE_WRITER_LOCKS[engine] = threading.RLock()
     return engine
