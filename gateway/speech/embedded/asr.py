@@ -40,14 +40,28 @@ class DecoderSettings:
     # the acoustic model saw in training; a faint noise floor cut clean-speech WER on the development set
     # from 35% to 17%.
     noise_floor: float = 100.0
+    # Front-end options. The acoustic model's feat.params overrides these when the decoder is built, so
+    # make_decoder sets them again afterwards (reinit_feat).
+    remove_noise: bool = True
+    # Cepstral mean every turn starts from (None: carry on from whatever the pooled decoder heard last, which
+    # may be another session's speaker, and for a fresh decoder the model's "40,3,-1", far from real speech).
+    cmn_init: tuple[float, ...] | None = None
 
     def decoder_options(self) -> dict[str, float | int | bool]:
-        return {k: v for k, v in asdict(self).items() if k not in ("partial_interval_ms", "noise_floor")}
+        front_end = ("partial_interval_ms", "noise_floor", "remove_noise", "cmn_init")
+        return {k: v for k, v in asdict(self).items() if k not in front_end}
+
+    def cmn_string(self) -> str | None:
+        return None if self.cmn_init is None else ",".join(f"{x:g}" for x in self.cmn_init)
 
 
 def make_decoder(model: LanguageModelFiles, settings: DecoderSettings) -> pocketsphinx.Decoder:
-    return pocketsphinx.Decoder(hmm=os.path.join(MODEL_DIR, "en-us"), lm=model.lm_path, dict=model.dict_path,
-                                samprate=INPUT_SAMPLE_RATE, loglevel="FATAL", **settings.decoder_options())
+    decoder = pocketsphinx.Decoder(hmm=os.path.join(MODEL_DIR, "en-us"), lm=model.lm_path, dict=model.dict_path,
+                                   samprate=INPUT_SAMPLE_RATE, loglevel="FATAL", **settings.decoder_options())
+    if decoder.config["remove_noise"] != settings.remove_noise:
+        decoder.config["remove_noise"] = settings.remove_noise
+        decoder.reinit_feat()
+    return decoder
 
 
 class DecoderPool:
@@ -100,6 +114,9 @@ class PocketsphinxRecognizer:
     def __init__(self, pool: DecoderPool) -> None:
         self._pool = pool
         self._decoder, self._generation = pool.take()
+        cmn = pool.settings.cmn_string()
+        if cmn is not None:
+            self._decoder.set_cmn(cmn)
         self._decoder.start_utt()
         self._partial = ""
         self._since_partial = 0
