@@ -18,8 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from luna_common.healthcheck import wait_serving
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
@@ -78,20 +77,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ready-timeout", type=float, default=60.0, help="seconds to wait for health")
 
 
-def wait_healthy(address: str, deadline: float) -> bool:
-    with grpc.insecure_channel(address) as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        while time.monotonic() < deadline:
-            try:
-                reply = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1.0)
-                if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                    return True
-            except grpc.RpcError:
-                pass
-            time.sleep(0.2)
-    return False
-
-
 def _pump(name: str, stream: object) -> None:
     for line in iter(stream.readline, ""):  # type: ignore[attr-defined]
         sys.stdout.write(f"{name:>8} | {line}")
@@ -116,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
             procs.append((spec, proc))
         deadline = time.monotonic() + args.ready_timeout
         for spec, proc in procs:
-            if spec.health_address and not wait_healthy(spec.health_address, deadline):
+            if spec.health_address and not wait_serving(spec.health_address, deadline):
                 print(f"luna stack: {spec.name} did not become healthy (exit code {proc.poll()})", flush=True)
                 return 1
         print("\nLuna Voice is up:", flush=True)

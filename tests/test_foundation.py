@@ -120,3 +120,12 @@ def test_help_documents_the_servers():
         out = subprocess.run([sys.executable, "-m", module, "--help"], cwd=ROOT, capture_output=True, text=True,
                              check=True).stdout
         assert "LUNA_TOKEN_SECRET" in out and "--port" in out
+
+
+def test_healthcheck_command_reports_serving_and_down(action_agent):
+    def check(address: str) -> int:
+        return subprocess.run([sys.executable, "-m", "luna_common.healthcheck", address], cwd=ROOT,
+                              capture_output=True, text=True, timeout=30).returncode
+
+    assert check(action_agent.address) == 0
+    assert check("127.0.0.1:1") == 1

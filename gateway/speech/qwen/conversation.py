@@ -47,7 +47,20 @@ FALLBACK_MESSAGE = "Switching to Luna's backup voice for now"
 ACTION_UNAVAILABLE = "Sorry, I can't reach the booking system right now. Please try again in a moment."
 
 UnderstandAndAct = Callable[[str], Awaitable[action_pb2.ActionResponse]]
+OnAction = Callable[[action_pb2.ActionResponse], None]
 Output = voice_pb2.ServerEvent | EngineFailure
+
+
+class ConfirmationState(Protocol):
+    """Where the pending confirmation lives; the gateway passes its session context, so the embedded engine
+    sees the same pending confirmation after a fallback (and the Qwen path sees one made by the gateway)."""
+
+    pending_confirmation: action_pb2.PendingConfirmation | None
+
+
+@dataclass
+class _OwnConfirmationState:
+    pending_confirmation: action_pb2.PendingConfirmation | None = None
 
 
 class EncodedAudio(Protocol):
@@ -98,6 +111,8 @@ class QwenConversation:
         yes_or_no: Callable[[str], bool | None] = heard_yes_or_no,
         retry: RetryPolicy | None = None,
         action_timeout_seconds: float = 10.0,
+        confirmations: ConfirmationState | None = None,
+        on_action: OnAction | None = None,
     ) -> None:
         self.session = session
         self.actions = actions
@@ -108,6 +123,9 @@ class QwenConversation:
         # Shared by the gateway's sessions: a failure here keeps new sessions off Qwen for a while.
         self.retry = retry
         self.action_timeout = action_timeout_seconds
+        self.confirmations: ConfirmationState = confirmations if confirmations is not None else _OwnConfirmationState()
+        # Called with every response of this conversation's own Execute/Confirm calls (not understand_and_act's).
+        self.on_action = on_action
         self._out: asyncio.Queue[Output | None] = asyncio.Queue()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._pump: asyncio.Task[None] | None = None
@@ -119,7 +137,6 @@ class QwenConversation:
         self._audio_sent: set[str] = set()
         self._speech_stopped_at: float | None = None
         self._first_audio_reported = False
-        self._pending: action_pb2.PendingConfirmation | None = None
         self._heard_since_prompt: str = ""
         self._last_utterance = ""
         self._turn_count = 0
@@ -158,9 +175,10 @@ class QwenConversation:
         """The client's stop_listening: end the user's turn without waiting for silence."""
         self.session.commit()
 
-    def interrupt(self) -> None:
-        """The client's interrupt: stop the reply now (an Interrupted event follows on outputs())."""
-        self.session.cancel_response()
+    def interrupt(self) -> bool:
+        """The client's interrupt: stop the reply now (an Interrupted event follows on outputs()).
+        False when no reply was in progress."""
+        return self.session.cancel_response() is not None
 
     async def handle_text(self, text: str) -> None:
         """Typed input: the gateway's understanding + action flow answers and the model speaks it; without
@@ -312,10 +330,12 @@ class QwenConversation:
             self._action_failed(call.name)
             return toolmap.simple_output("failed", ACTION_UNAVAILABLE, error_code="action_unavailable")
         self._emit_action(response)
+        if self.on_action is not None:
+            self.on_action(response)
         return toolmap.function_output(response)
 
     async def _answer_confirmation(self, call: FunctionCall) -> str:
-        pending = self._pending
+        pending = self.confirmations.pending_confirmation
         if pending is None:
             return toolmap.simple_output("failed", "There is nothing waiting for a yes or no.",
                                          error_code="no_pending_confirmation")
@@ -344,9 +364,12 @@ class QwenConversation:
             log.warning("Confirm failed", extra={"error": str(exc)})
             self._action_failed("confirm")
             return None
-        if self._pending is not None and self._pending.confirmation_id == confirmation_id:
-            self._pending = None
+        pending = self.confirmations.pending_confirmation
+        if pending is not None and pending.confirmation_id == confirmation_id:
+            self.confirmations.pending_confirmation = None
         self._emit_action(response)
+        if self.on_action is not None:
+            self.on_action(response)
         return response
 
     async def _understand_and_reply(self, text: str) -> None:
@@ -369,7 +392,7 @@ class QwenConversation:
     def _emit_action(self, response: action_pb2.ActionResponse) -> None:
         if response.status == action_pb2.ACTION_STATUS_NEEDS_CONFIRMATION:
             pending = response.confirmation
-            self._pending = pending
+            self.confirmations.pending_confirmation = pending
             self._heard_since_prompt = ""  # only an answer given after this prompt counts
             confirmation = voice_pb2.ActionConfirmation(
                 confirmation_id=pending.confirmation_id, action=pending.action or response.action,
