@@ -19,14 +19,11 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 
-import grpc
-from grpc_health.v1 import health, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 from luna.action.v1 import action_pb2, action_pb2_grpc
 from luna.backend.v1 import backend_pb2_grpc
 
@@ -39,7 +36,7 @@ from action_agent.idempotency import ResponseLog
 from action_agent.service import ActionServicer
 from action_agent.settings import ActionAgentSettings
 from action_agent.store import Store, open_store
-from luna_common.grpc_server import DEFAULT_MAX_MESSAGE_BYTES, ServiceHost, serve_until_signalled
+from luna_common.grpc_server import ServiceHost, serve_until_signalled
 from luna_common.logs import configure_logging
 
 log = logging.getLogger(__name__)
@@ -48,26 +45,6 @@ ACTION_SERVICE = action_pb2.DESCRIPTOR.services_by_name["ActionService"].full_na
 HOUSEKEEPING_INTERVAL_SECONDS = 3600.0
 WORKER_START_TIMEOUT_SECONDS = 120.0
 PR_SET_PDEATHSIG = 1
-
-
-class ActionHost(ServiceHost):
-    """luna_common's ServiceHost, optionally sharing its port with sibling worker processes."""
-
-    def __init__(self, service_names: Sequence[str], reuse_port: bool = False) -> None:
-        if not reuse_port:
-            super().__init__(service_names)
-            return
-        self.server = grpc.aio.server(options=[
-            ("grpc.max_receive_message_length", DEFAULT_MAX_MESSAGE_BYTES),
-            ("grpc.max_send_message_length", DEFAULT_MAX_MESSAGE_BYTES),
-            ("grpc.so_reuseport", 1),
-        ])
-        self.service_names = list(service_names)
-        self.health = health.aio.HealthServicer()
-        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
-        reflection.enable_server_reflection(
-            [*self.service_names, health.SERVICE_NAME, reflection.SERVICE_NAME], self.server)
-        self.port = 0
 
 
 class Services:
@@ -85,7 +62,7 @@ class Services:
 
 def build_host(settings: ActionAgentSettings, store: Store, agent: ActionAgent,
                reuse_port: bool = False) -> tuple[ServiceHost, Services]:
-    host = ActionHost([ACTION_SERVICE, LUNA_SERVICE], reuse_port)
+    host = ServiceHost([ACTION_SERVICE, LUNA_SERVICE], reuse_port=reuse_port)
     services = Services(settings, store, agent)
     action_pb2_grpc.add_ActionServiceServicer_to_server(services.action, host.server)
     backend_pb2_grpc.add_LunaServiceServicer_to_server(services.luna, host.server)

@@ -26,10 +26,18 @@ Environment:
   LUNA_MIN_SPEECH_MS           shorter sounds are not speech (default 200)
   LUNA_BARGE_IN_MS             user speech this long interrupts a reply (300)
   LUNA_BACKCHANNEL_MAX_MS      longer speech is never a backchannel (700)
-  LUNA_SPEECH_ENGINE           auto (default), embedded or none (text only)
+  LUNA_SPEECH_ENGINE           auto (default: Qwen with a key, else embedded),
+                               qwen, embedded or none (text only)
   LUNA_ASR_WORKERS             recognition worker processes (default cores-1)
   DASHSCOPE_API_KEY            use the Qwen-Omni realtime engine; without it
-                               the embedded offline engine serves
+                               the embedded offline engine serves (and it is
+                               the fallback when Qwen fails)
+  LUNA_QWEN_MODEL              qwen3.5-omni-flash-realtime (default; function
+                               calling), qwen3.5-omni-plus-realtime, or
+                               qwen3-omni-flash-realtime (no function calling)
+  LUNA_QWEN_REGION / _URL      intl (default, Singapore) or cn (Beijing); or a
+                               full realtime WebSocket URL without query
+  LUNA_QWEN_VOICE, LUNA_QWEN_VAD_SILENCE_MS, LUNA_QWEN_RETRY_INITIAL_SECONDS ...
   LUNA_SHUTDOWN_GRACE_SECONDS  drain time after SIGTERM (default 10)
   LUNA_LOG_LEVEL               log level (default INFO)
 """
@@ -50,6 +58,9 @@ def main(argv: list[str] | None = None) -> None:
     }
     settings = GatewaySettings().model_copy(update=overrides)
     configure_logging("gateway", settings.log_level)
+    from gateway.speech.select import quiet_sdk_logging
+
+    quiet_sdk_logging()
     # Imported here: loading the speech and understanding stack takes seconds that --help should not pay.
     from gateway.server import serve
 

@@ -36,6 +36,11 @@ class ActionClient:
         self._channel = grpc.aio.insecure_channel(address)
         self._stub = action_pb2_grpc.ActionServiceStub(self._channel)
 
+    @property
+    def stub(self) -> action_pb2_grpc.ActionServiceStub:
+        """The raw stub on the shared channel (the Qwen engine's function calls use it directly)."""
+        return self._stub
+
     async def execute(self, request: action_pb2.ActionRequest) -> action_pb2.ActionResponse:
         return await self._call(self._stub.Execute, request, request.request_id)
 

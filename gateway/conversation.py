@@ -33,6 +33,10 @@ from gateway.sessions import Session, SessionRegistry
 from gateway.settings import GatewaySettings
 from gateway.speaker import Speaker
 from gateway.speech.base import SpeechEngine
+from gateway.speech.qwen.conversation import QwenConversation, SessionContext
+from gateway.speech.qwen.engine import QwenEngine
+from gateway.speech.qwen.events import EngineFailure, QwenEngineError
+from gateway.speech.qwen.session import OUTPUT_SAMPLE_RATE as QWEN_SAMPLE_RATE
 from gateway.speech.workers import RecognitionPool
 from gateway.turn_taking import ends_in_hesitation, short_overlap_interrupts, words
 from gateway.turns import (
@@ -49,6 +53,11 @@ from gateway.understanding import Understander
 
 log = logging.getLogger(__name__)
 
+QWEN_BACK_MESSAGE = "Luna's voice is back"
+# Closing Qwen conversations outlive the stream that owned them (session.finish takes a round trip).
+_closing: set[asyncio.Task[None]] = set()
+
+
 @dataclass
 class Services:
     """What every conversation of the process shares."""
@@ -60,6 +69,8 @@ class Services:
     engine: SpeechEngine | None
     # Recognition in worker processes; None: the engine's recognizers run on threads here.
     recognition: RecognitionPool | None = None
+    # Qwen-Omni realtime (speech to speech) when configured; `engine` is then its fallback.
+    qwen: QwenEngine | None = None
 
     def new_recognizer(self) -> AsyncRecognizer:
         if self.recognition is not None:
@@ -115,6 +126,10 @@ class Conversation:
         self.tasks: set[asyncio.Task[None]] = set()
         self.abort_status: tuple[grpc.StatusCode, str] | None = None
         self.understander: Understander | None = None
+        # The Qwen conversation serving this stream, while it does; None: the embedded engine serves.
+        self.qwen: QwenConversation | None = None
+        self.fell_back = False
+        self._qwen_retry: asyncio.Task[None] | None = None
         self.logic = TurnLogic(session, services.action, self.engine.name if self.engine else "none",
                                self.out.put, self.set_state)
 
@@ -185,6 +200,8 @@ class Conversation:
             self.on_text(event.text_input.text)
         elif kind == "confirm":
             self.on_confirm(event.confirm)
+        elif self.qwen is not None and kind in QWEN_EVENTS:
+            self.handle_qwen(self.qwen, kind, event)
         elif kind == "interrupt":
             if not self.interrupt_reply("client"):
                 self.error("nothing_to_interrupt", "no reply is in progress", retryable=False)
@@ -229,6 +246,13 @@ class Conversation:
         self.session.metrics.total_audio_seconds += seconds
         if not self.listening_enabled:
             return
+        if self.qwen is not None:
+            self.qwen.send_audio(pcm)  # Qwen's server VAD detects the turns (and barge-in)
+            return
+        self.listen(pcm)
+
+    def listen(self, pcm: bytes) -> None:
+        """16 kHz PCM16 through the gateway's own VAD, endpointing and recognition (the embedded engine)."""
         for frame in self.vad.push(pcm):
             event = self.endpointer.push(frame)
             if isinstance(event, SpeechStarted):
@@ -425,6 +449,7 @@ class Conversation:
         self.set_state(voice_pb2.SESSION_STATE_WAITING)
         if not self.listening_enabled:
             self.set_state(voice_pb2.SESSION_STATE_IDLE)
+        self.maybe_return_to_qwen()
 
     def first_audio(self, reply: Reply, sent: asyncio.Future[float]) -> None:
         if sent.cancelled() or reply.speaker is None:
@@ -495,6 +520,11 @@ class Conversation:
         listening, self.listening = self.listening, None
         for task in list(self.tasks):
             task.cancel()
+        qwen, self.qwen = self.qwen, None
+        if qwen is not None:
+            # session.finish, then the socket closes; shielded so a cancelled stream still ends it cleanly.
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.shield(close_qwen(qwen))
         if listening is not None and listening.utterance is not None:
             await listening.utterance.cancel()
         if self.session.connection is self:
@@ -502,3 +532,171 @@ class Conversation:
             if not self.session.ended:
                 self.session.state = voice_pb2.SESSION_STATE_IDLE
         self.session.touch()
+
+    # ---- the Qwen-Omni engine ----
+
+    async def start_engine(self) -> str:
+        """Open this stream's Qwen conversation when Qwen is configured and healthy; the engine's name."""
+        if await self.start_qwen():
+            return "qwen"
+        return self.engine.name if self.engine is not None else "none"
+
+    async def start_qwen(self) -> bool:
+        qwen_engine = self.services.qwen
+        if qwen_engine is None or self.text_only or not qwen_engine.available():
+            return False
+        output = OutputEncoder(self.output_audio, QWEN_SAMPLE_RATE, self.settings.output_chunk_ms)
+        conversation = qwen_engine.conversation(
+            self.services.action.stub, SessionContext(self.session.id, self.session.user_id, self.session.time_zone),
+            understand_and_act=self.understand_and_act, output_audio=output, confirmations=self.session.context,
+            on_action=self.on_qwen_action)
+        try:
+            await conversation.start()
+        except QwenEngineError as exc:
+            log.warning("qwen unavailable; the embedded engine serves", extra={
+                "event": "qwen_unavailable", "session_id": self.session.id, "error": str(exc)})
+            await close_qwen(conversation)
+            return False
+        if self.out.closed:  # the stream ended while connecting
+            await close_qwen(conversation)
+            return False
+        self.qwen = conversation
+        self._spawn(self.pump_qwen(conversation))
+        return True
+
+    async def pump_qwen(self, conversation: QwenConversation) -> None:
+        """Qwen's server events to the client, until it closes or fails (then the embedded engine takes over)."""
+        async for item in conversation.outputs():
+            if isinstance(item, EngineFailure):
+                self.fall_back(conversation, item)
+                return
+            self.forward_qwen(item)
+
+    def forward_qwen(self, event: voice_pb2.ServerEvent) -> None:
+        self.session.touch()
+        kind = event.WhichOneof("event")
+        if kind == "status":
+            # Qwen's engine reports every step; the client hears of changes (and of anything with a message).
+            if event.status.state == self.session.state and not event.status.message:
+                return
+            self.session.state = event.status.state
+        elif kind == "interrupted":
+            # Nothing more of that reply reaches the client, even what is still queued here.
+            self.out.purge_audio(event.interrupted.turn_id)
+        elif kind == "transcript" and event.transcript.role == voice_pb2.ROLE_USER and event.transcript.is_final:
+            self.session.context.turn_count += 1
+        elif kind == "turn_metrics" and event.turn_metrics.total_ms > 0:
+            self.services.registry.record_latency(self.session, event.turn_metrics.total_ms)
+        self.out.put(event)
+
+    def handle_qwen(self, qwen: QwenConversation, kind: str, event: voice_pb2.ClientEvent) -> None:
+        if kind == "interrupt":
+            if not qwen.interrupt():
+                self.error("nothing_to_interrupt", "no reply is in progress", retryable=False)
+        elif kind == "stop_listening":
+            self.listening_enabled = False
+            qwen.commit()
+        elif kind == "text_input":
+            text = event.text_input.text.strip()
+            if not text or len(text) > self.settings.max_text_chars:
+                self.error("invalid_text", f"text_input must have 1 to {self.settings.max_text_chars} characters",
+                           retryable=False)
+                return
+            self._spawn(self._busy(qwen.handle_text(text)))
+        elif kind == "confirm":
+            pending = self.session.context.pending_confirmation
+            if pending is None or pending.confirmation_id != event.confirm.confirmation_id:
+                self.error("unknown_confirmation",
+                           f"no pending confirmation with id {event.confirm.confirmation_id!r}", retryable=False)
+                return
+            self._spawn(self._busy(qwen.confirm(event.confirm.confirmation_id, event.confirm.confirmed)))
+
+    async def _busy(self, work: Coroutine[Any, Any, None]) -> None:
+        """A Qwen turn's action: it keeps the session from idling out while it runs."""
+        self.session.busy += 1
+        try:
+            await work
+        finally:
+            self.session.busy -= 1
+            self.session.touch()
+
+    async def understand_and_act(self, text: str) -> action_pb2.ActionResponse:
+        """The gateway's own understanding + Execute/Confirm for a Qwen turn (models without function calling,
+        and typed text): the same TurnLogic as the embedded engine, so the session context stays the one truth.
+        Qwen's conversation reports the action and speaks the reply."""
+
+        def emit(event: voice_pb2.ServerEvent) -> None:
+            if event.WhichOneof("event") == "error":  # action events are the Qwen conversation's to send
+                self.out.put(event)
+
+        logic = TurnLogic(self.session, self.services.action, "qwen", emit, lambda state: None)
+        ctx = self.session.context
+        before = ctx.last_result
+        outcome = await logic.run_text(await self.get_understander(), new_turn_id(), text, TurnTimings())
+        ctx.turn_count -= 1  # counted when Qwen's transcript was forwarded
+        if ctx.last_result is None or ctx.last_result is before:
+            # The action agent could not be reached; TurnLogic already sent the error event.
+            return action_pb2.ActionResponse(status=action_pb2.ACTION_STATUS_FAILED, speak_text=outcome.reply_text,
+                                             error_code="service_unavailable")
+        return ctx.last_result
+
+    def on_qwen_action(self, response: action_pb2.ActionResponse) -> None:
+        """A function call's (or confirm's) response: kept in the session context like the embedded path's."""
+        self.session.context.last_result = response
+        if response.status == action_pb2.ACTION_STATUS_SUCCESS and response.action:
+            self.session.metrics.actions_executed += 1
+
+    def fall_back(self, conversation: QwenConversation, failure: EngineFailure) -> None:
+        """Qwen failed mid-session: the embedded engine serves from here, starting with the unanswered turn."""
+        log.warning("qwen failed; switching to the embedded engine", extra={
+            "event": "qwen_fallback", "session_id": self.session.id, "kind": str(failure.kind),
+            "reason": failure.message})
+        if self.qwen is conversation:
+            self.qwen = None
+        self.fell_back = True
+        _close_in_background(conversation)
+        if self.out.closed:
+            return
+        if failure.pending_user_transcript:
+            self.start_turn(new_turn_id(), TurnTimings(), text=failure.pending_user_transcript)
+        elif failure.pending_audio and self.listening_enabled:
+            self.listen(failure.pending_audio)  # whatever the user said since Qwen's last transcript
+        if not self.reply_active() and self.listening is None:
+            self.set_state(voice_pb2.SESSION_STATE_LISTENING)
+
+    def maybe_return_to_qwen(self) -> None:
+        """At a turn boundary, a session that fell back tries Qwen again once the shared backoff allows."""
+        qwen_engine = self.services.qwen
+        if (not self.fell_back or self.qwen is not None or qwen_engine is None or not qwen_engine.available()
+                or (self._qwen_retry is not None and not self._qwen_retry.done()) or self.out.closed):
+            return
+        self._qwen_retry = self._spawn(self._return_to_qwen())
+
+    async def _return_to_qwen(self) -> None:
+        if not await self.start_qwen():
+            return
+        if self.listening is not None or self.reply_active():
+            # The user started another turn meanwhile: that turn stays with the embedded engine; Qwen next time.
+            qwen, self.qwen = self.qwen, None
+            if qwen is not None:
+                _close_in_background(qwen)
+            return
+        self.fell_back = False
+        self.out.put(voice_pb2.ServerEvent(status=voice_pb2.Status(state=self.session.state,
+                                                                   message=QWEN_BACK_MESSAGE)))
+        log.info("back on qwen", extra={"event": "qwen_resumed", "session_id": self.session.id})
+
+
+# Client events a Qwen conversation handles itself (the others act the same whatever the engine).
+QWEN_EVENTS = frozenset({"interrupt", "stop_listening", "text_input", "confirm"})
+
+
+async def close_qwen(conversation: QwenConversation) -> None:
+    with contextlib.suppress(Exception):
+        await conversation.close()
+
+
+def _close_in_background(conversation: QwenConversation) -> None:
+    task = asyncio.get_running_loop().create_task(close_qwen(conversation))
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)

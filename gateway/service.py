@@ -18,7 +18,8 @@ from gateway.conversation import Conversation, Services
 from gateway.sessions import ResumeError, Session, SessionLimitExceeded, SessionRegistry
 from gateway.settings import GatewaySettings
 from gateway.speech.base import SpeechEngine
-from gateway.speech.select import create_engine
+from gateway.speech.qwen.session import OUTPUT_SAMPLE_RATE
+from gateway.speech.select import create_engine, create_qwen
 from gateway.speech.workers import RecognitionPool
 from gateway.understanders import Understanders, UpdateSpeech
 from gateway.understanding import to_proto
@@ -43,6 +44,7 @@ class VoiceGatewayServicer(voice_pb2_grpc.VoiceGatewayServicer):
         self.settings = settings
         self.token_secret = token_secret
         engine = create_engine(settings)
+        qwen = create_qwen(settings) if engine is not None else None
         action = ActionClient(settings.action_agent_address, settings.action_timeout_seconds)
         recognition = RecognitionPool(settings, settings.asr_workers) if engine and settings.asr_workers else None
         self.services = Services(
@@ -50,7 +52,7 @@ class VoiceGatewayServicer(voice_pb2_grpc.VoiceGatewayServicer):
             registry=SessionRegistry(settings.max_sessions, settings.max_sessions_per_user,
                                      settings.idle_timeout_seconds),
             action=action, understanders=Understanders(action, self._speech_updater(engine, recognition)),
-            engine=engine, recognition=recognition)
+            engine=engine, recognition=recognition, qwen=qwen)
         self._stats_task: asyncio.Task[None] | None = None
 
     @staticmethod
@@ -100,7 +102,11 @@ class VoiceGatewayServicer(voice_pb2_grpc.VoiceGatewayServicer):
             return
         try:
             input_audio = negotiate_input(start.input_audio)
-            output_audio = negotiate_output(start.output_audio, self.settings.output_sample_rate)
+            # Qwen speaks at 24 kHz: a Qwen session sends that rate unless the client asked for another.
+            qwen = self.services.qwen
+            default_rate = (OUTPUT_SAMPLE_RATE if qwen is not None and not start.text_only and qwen.available()
+                            else self.settings.output_sample_rate)
+            output_audio = negotiate_output(start.output_audio, default_rate)
         except AudioConfigError as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
             return
@@ -118,12 +124,13 @@ class VoiceGatewayServicer(voice_pb2_grpc.VoiceGatewayServicer):
             session.connection.supersede()
         session.connection = conversation
         session.touch()
+        engine = await conversation.start_engine()
         log.info("session connected", extra={"event": "connected", "session_id": session.id,
-                                             "user_id": session.user_id, "resumed": resumed})
+                                             "user_id": session.user_id, "resumed": resumed, "engine": engine})
         yield voice_pb2.ServerEvent(connected=voice_pb2.Connected(
             session_id=session.id, resume_token=session.resume_token, input_audio=input_audio,
             output_audio=output_audio if not conversation.text_only else voice_pb2.AudioConfig(),
-            engine=self.services.engine.name if self.services.engine else "none",
+            engine=engine,
             idle_timeout_seconds=int(self.settings.idle_timeout_seconds), resumed=resumed))
         conversation.greet(resumed)
         reader = asyncio.get_running_loop().create_task(conversation.read(request_iterator))

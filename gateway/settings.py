@@ -60,9 +60,10 @@ class GatewaySettings(CommonSettings):
     output_sample_rate: int = Field(default=16000, validation_alias=_env("LUNA_OUTPUT_SAMPLE_RATE"))
 
     # ---- speech engine ----
-    # auto: qwen when DASHSCOPE_API_KEY is set (once that engine exists), else embedded.
+    # auto: Qwen-Omni realtime when DASHSCOPE_API_KEY is set, else embedded; qwen: the same, but a missing key is
+    # an error; embedded: never Qwen. Qwen sessions fall back to the embedded engine when Qwen fails.
     # none: no speech engine (text mode only; audio is still decoded, VAD'd and endpointed).
-    speech_engine: Literal["auto", "embedded", "none"] = Field(
+    speech_engine: Literal["auto", "qwen", "embedded", "none"] = Field(
         default="auto", validation_alias=_env("LUNA_SPEECH_ENGINE")
     )
     # Worker processes for speech recognition (pocketsphinx holds the GIL while decoding); 0 = in-process threads.

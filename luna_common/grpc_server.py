@@ -29,13 +29,16 @@ class ServiceHost:
         service_names: Sequence[str],
         max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
         interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
+        reuse_port: bool = False,
     ) -> None:
+        # reuse_port lets sibling worker processes share one listening port; off by default so a second
+        # server on a taken port fails loudly instead of silently splitting traffic.
         self.server = grpc.aio.server(
             interceptors=list(interceptors),
             options=[
                 ("grpc.max_receive_message_length", max_message_bytes),
                 ("grpc.max_send_message_length", max_message_bytes),
-                ("grpc.so_reuseport", 0),
+                ("grpc.so_reuseport", 1 if reuse_port else 0),
             ],
         )
         self.service_names = list(service_names)

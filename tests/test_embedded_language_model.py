@@ -8,10 +8,10 @@ import re
 import pocketsphinx
 import pytest
 
-from gateway.speech.embedded.demo_vocabulary import demo_vocabulary
 from gateway.speech.embedded.language_model import corpus, expand, normalize, slot_values, write_model
 from gateway.speech.embedded.ngram import ArpaModel, NGramCounts, estimate
 from gateway.speech.embedded.pronunciation import ipa_to_cmu, pronunciations, write_dictionary
+from gateway.understanding.demo_vocabulary import demo_vocabulary
 from luna_common.vocabulary import VenueName, Vocabulary
 
 SENTENCES = ["book a table at olive garden", "book a table for two", "cancel my booking", "yes", "no",

@@ -66,8 +66,8 @@ def _score_words(text: str) -> list[str]:
 
 def _understander() -> Any:
     try:
-        from gateway.speech.embedded.demo_vocabulary import demo_vocabulary
         from gateway.understanding import Understander
+        from gateway.understanding.demo_vocabulary import demo_vocabulary
     except ImportError:
         return None
     return Understander(demo_vocabulary())

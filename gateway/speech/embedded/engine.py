@@ -14,9 +14,9 @@ import time
 import weakref
 
 from gateway.speech.embedded.asr import DecoderPool, DecoderSettings, PocketsphinxRecognizer
-from gateway.speech.embedded.demo_vocabulary import demo_vocabulary
 from gateway.speech.embedded.language_model import LanguageModelFiles, write_model
 from gateway.speech.embedded.tts import EspeakSynthesizer, EspeakVoice
+from gateway.understanding.demo_vocabulary import demo_vocabulary
 from luna_common.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -59,8 +59,14 @@ class EmbeddedEngine:
         return PocketsphinxRecognizer(self._pool)
 
     def update_vocabulary(self, vocabulary: Vocabulary) -> None:
-        """Rebuild the language model and dictionary for new names (about a second); turns in flight finish on
-        the old model, new turns use the new one."""
+        """Rebuild the language model and dictionary for new names; turns in flight finish on the old model, new
+        turns use the new one.
+
+        Blocking: about 0.6 s of CPU (2 s for the first build). Async callers must run it off the event loop,
+        `await asyncio.to_thread(engine.update_vocabulary, vocabulary)`, as gateway/service.py and the speech
+        workers do. Meanwhile new_recognizer() never waits for it: the new model and its first decoder are built
+        before the pool swaps them in under a short lock, and concurrent updates are serialised.
+        """
         vocabulary = vocabulary.with_version()
         with self._update_lock:
             if vocabulary.version == self._vocabulary.version:

@@ -384,6 +384,11 @@ class QwenConversation:
             self._action_failed("")
             self.session.speak(ACTION_UNAVAILABLE)
             return
+        except Exception:  # a bug costs this turn (said aloud), not the session
+            log.exception("understanding/action failed")
+            self._action_failed("")
+            self.session.speak(ACTION_UNAVAILABLE)
+            return
         self._emit_action(response)
         reply = toolmap.reply_text(response)
         if reply:
