@@ -3,13 +3,18 @@
 A session's state lives in the checkpointer under thread_id "<user>:<session>" (the user id keeps
 one user from answering another's confirmation). A yes or no resumes the pending confirmation with
 LangGraph's Command(resume=...); any other action starts a fresh run, which drops it.
+
+An answered confirmation keeps its outcome reachable: a run that took the answer but stopped before finishing
+(an error, or cancelled at shutdown) is finished by the next yes or no to it (the write is idempotent, keyed by
+the confirmation), and an outcome whose caller had already gone (it timed out) is replayed to the next answer
+(`Replay`), so the user learns what happened to the action they confirmed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -51,6 +56,12 @@ class Outcome:
     follow_up_prompt: str
     error_code: str = ""
     confirmation: dict[str, Any] | None = None
+    # The confirmation this turn answered (its id), when it answered one.
+    answered: str = ""
+
+
+# The outcome of an answered confirmation (by its id) that never reached its caller, if one was recorded.
+Replay = Callable[[str], Awaitable[Outcome | None]]
 
 
 class NoPendingConfirmation(Exception):
@@ -66,9 +77,11 @@ def _outcome(final: dict[str, Any]) -> Outcome:
     if interrupts:
         pending = interrupts[0].value
         return Outcome(NEEDS_CONFIRMATION, pending["action"], pending["details"], pending["prompt"], "", "", pending)
+    answered = final.get("confirmation") or {}
     return Outcome(final.get("execution_status", ""), final.get("selected_tool") or "",
                    final.get("execution_result") or {}, final.get("response_text", ""),
-                   final.get("follow_up_prompt") or "", final.get("error_code", ""))
+                   final.get("follow_up_prompt") or "", final.get("error_code", ""),
+                   answered=answered.get("confirmation_id", ""))
 
 
 class ActionAgent:
@@ -103,7 +116,7 @@ class ActionAgent:
             self._locks[key] = lock
         return lock
 
-    async def execute(self, turn: Turn) -> Outcome:
+    async def execute(self, turn: Turn, replay: Replay | None = None) -> Outcome:
         """One understood turn. Call under session_lock."""
         if turn.intent in ("confirm", "deny", "unclear"):
             snapshot = await self._graph.aget_state(_config(turn.user_id, turn.session_id))
@@ -115,9 +128,12 @@ class ActionAgent:
                 # Neither yes nor no: ask again rather than dropping the pending action.
                 return Outcome(NEEDS_CONFIRMATION, pending["action"], pending["details"],
                                f"Sorry, was that a yes or a no? {pending['prompt']}", "", "", pending)
-            answered = _answered_by(snapshot.values, turn.request_id)
-            if pending is None and answered is not None:
-                return answered
+            answered = snapshot.values.get("confirmation") or {}
+            if pending is None and answered and (answered.get("answered_by") == turn.request_id
+                                                 or turn.intent != "unclear"):
+                outcome = await self._answered(turn.user_id, turn.session_id, snapshot, turn.request_id, replay)
+                if outcome is not None:
+                    return outcome
         state = turn_input(session_id=turn.session_id, user_id=turn.user_id, request_id=turn.request_id,
                            intent=turn.intent, entities=turn.entities, confidence=turn.confidence,
                            now=turn.now.isoformat(), time_zone=turn.time_zone, utterance=turn.utterance,
@@ -127,17 +143,38 @@ class ActionAgent:
         return _outcome(final)
 
     async def confirm(self, user_id: int, session_id: str, confirmation_id: str, confirmed: bool,
-                      now: datetime, request_id: str) -> Outcome:
+                      now: datetime, request_id: str, replay: Replay | None = None) -> Outcome:
         """Answer the pending confirmation `confirmation_id`. Call under session_lock."""
         snapshot = await self._graph.aget_state(_config(user_id, session_id))
         pending = snapshot.interrupts[0].value if snapshot.interrupts else None
         if pending is not None and pending["confirmation_id"] == confirmation_id:
             return await self._resume(user_id, session_id, confirmed, now, request_id)
-        answered = _answered_by(snapshot.values, request_id, confirmation_id)
-        if pending is None and answered is not None:
-            return answered
+        answered = snapshot.values.get("confirmation") or {}
+        if pending is None and answered.get("confirmation_id") == confirmation_id:
+            outcome = await self._answered(user_id, session_id, snapshot, request_id, replay)
+            if outcome is not None:
+                return outcome
         raise NoPendingConfirmation(
             f"confirmation {confirmation_id!r} is not pending in this session (used, expired or replaced)")
+
+    async def _answered(self, user_id: int, session_id: str, snapshot: Any, request_id: str,
+                        replay: Replay | None) -> Outcome | None:
+        """A yes or no for the confirmation the session answered last: its outcome, where the caller may not
+        have it; None where it was answered and heard (a confirmation is used once).
+
+        - The run that took the answer stopped before finishing (an error, or cancelled at shutdown): finish it.
+          The earlier yes stands; the tool's write is idempotent (keyed by the confirmation), so this makes the
+          action once or reports the one made meanwhile, whatever this answer says.
+        - This very request answered it (a retry whose recorded answer was lost in a crash): its outcome.
+        - Its answer never reached the caller (the call timed out while it ran): the recorded outcome."""
+        if snapshot.next:
+            final = await self._graph.ainvoke(None, _config(user_id, session_id), context=self._deps,
+                                              durability="exit")
+            return _outcome(final)
+        answered = snapshot.values["confirmation"]
+        if answered.get("answered_by") == request_id:
+            return _outcome(snapshot.values)
+        return None if replay is None else await replay(answered["confirmation_id"])
 
     async def _resume(self, user_id: int, session_id: str, confirmed: bool, now: datetime,
                       request_id: str) -> Outcome:
@@ -145,16 +182,3 @@ class ActionAgent:
         final = await self._graph.ainvoke(Command(resume=decision), _config(user_id, session_id),
                                           context=self._deps, durability="exit")
         return _outcome(final)
-
-
-def _answered_by(values: dict[str, Any], request_id: str, confirmation_id: str | None = None) -> Outcome | None:
-    """The outcome of the confirmation this very request answered, when the session's state still holds it.
-
-    The answer is written to the checkpoint before the response log; after a crash between the two, the
-    client's retry (same request_id) must get that answer again, not "nothing to confirm"."""
-    answered = values.get("confirmation") or {}
-    if answered.get("answered_by") != request_id:
-        return None
-    if confirmation_id is not None and answered.get("confirmation_id") != confirmation_id:
-        return None
-    return _outcome(values)

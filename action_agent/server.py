@@ -59,6 +59,10 @@ class Services:
         # Open WatchMyBookings streams end now instead of holding the drain for the whole grace period.
         self.luna.close()
 
+    async def stopped(self, grace_seconds: float) -> None:
+        # Actions whose caller timed out may still be writing: let them finish and record their answers.
+        await self.action.drain(grace_seconds)
+
 
 def build_host(settings: ActionAgentSettings, store: Store, agent: ActionAgent,
                reuse_port: bool = False) -> tuple[ServiceHost, Services]:
@@ -110,7 +114,8 @@ async def serve(settings: ActionAgentSettings) -> None:
 
     async def until_signalled(host: ServiceHost, services: Services) -> None:
         await serve_until_signalled(host, settings.host, settings.port, settings.shutdown_grace_seconds,
-                                    service="action_agent", on_draining=services.draining)
+                                    service="action_agent", on_draining=services.draining,
+                                    on_stopped=lambda: services.stopped(settings.shutdown_grace_seconds))
 
     await _serve_one(settings, worker=False, serve=until_signalled, housekeeper=True)
 
@@ -150,6 +155,7 @@ async def _worker(settings: ActionAgentSettings, port: int, index: int, ready: C
         await stop.wait()
         await services.draining()
         await host.stop(settings.shutdown_grace_seconds)
+        await services.stopped(settings.shutdown_grace_seconds)
 
     await _serve_one(settings, worker=True, serve=until_signalled, housekeeper=index == 0)
 

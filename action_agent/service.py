@@ -3,14 +3,22 @@
 Requests are checked (INVALID_ARGUMENT names the field), answered once per request_id (a retry gets
 the recorded first response), run one turn at a time per session, within the caller's deadline.
 Domain failures are spoken FAILED responses; infrastructure failures are UNAVAILABLE or INTERNAL.
+
+At the deadline (or when the caller cancels) the caller gets DEADLINE_EXCEEDED (or nothing), but the work is
+not cancelled: a database write in a worker thread cannot be stopped, so the turn runs to its end and records
+its response under its request_id. When that turn answered a confirmation, its outcome is also recorded as
+unheard (under the confirmation's id), and the user's next yes or no to that confirmation is told it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import logging
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NoReturn, TypeVar
 
@@ -33,6 +41,9 @@ MAX_ID_LENGTH = 128
 MAX_TEXT_LENGTH = 500
 MAX_UTTERANCE_LENGTH = 2000
 T = TypeVar("T")
+# Where the unheard outcome of an answered confirmation is recorded (the action_requests log, method UNHEARD).
+UNHEARD_PREFIX = "unheard:"
+UNHEARD = "unheard"
 
 _STATUS = {
     "success": action_pb2.ACTION_STATUS_SUCCESS,
@@ -48,6 +59,15 @@ class RequestError(Exception):
     """The request cannot be acted on; becomes INVALID_ARGUMENT."""
 
 
+@dataclass
+class _Caller:
+    """One call's side of its work: whether the caller has gone (deadline, cancel), and the turn's outcome."""
+
+    user_id: int
+    gone: bool = False
+    outcome: Outcome | None = None
+
+
 class ActionServicer(action_pb2_grpc.ActionServiceServicer):
     def __init__(self, agent: ActionAgent, domain: Domain, responses: ResponseLog) -> None:
         self._agent = agent
@@ -56,6 +76,8 @@ class ActionServicer(action_pb2_grpc.ActionServiceServicer):
         self._tools = list_tools_response()
         # Requests being answered now, so a concurrent retry waits for the same answer instead of running twice.
         self._inflight: dict[tuple[int, str], asyncio.Future[None]] = {}
+        # Work whose caller left before it finished (kept referenced until it ends).
+        self._unattended: set[asyncio.Task[Any]] = set()
 
     async def Execute(
         self, request: action_pb2.ActionRequest, context: grpc.aio.ServicerContext
@@ -66,7 +88,7 @@ class ActionServicer(action_pb2_grpc.ActionServiceServicer):
         except RequestError as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         return await self._once(request.user_id, request.session_id, request.request_id, "execute", context,
-                                lambda: self._agent.execute(turn))
+                                lambda: self._agent.execute(turn, self._replay(turn.user_id)))
 
     async def Confirm(
         self, request: action_pb2.ConfirmRequest, context: grpc.aio.ServicerContext
@@ -83,7 +105,7 @@ class ActionServicer(action_pb2_grpc.ActionServiceServicer):
         return await self._once(
             request.user_id, request.session_id, request.request_id, "confirm", context,
             lambda: self._agent.confirm(request.user_id, request.session_id, request.confirmation_id,
-                                        request.confirmed, now, request.request_id))
+                                        request.confirmed, now, request.request_id, self._replay(request.user_id)))
 
     async def ListTools(
         self, request: action_pb2.ListToolsRequest, context: grpc.aio.ServicerContext
@@ -95,17 +117,35 @@ class ActionServicer(action_pb2_grpc.ActionServiceServicer):
     ) -> action_pb2.GetVocabularyResponse:
         if request.user_id < 0:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "user_id must be 0 (venues only) or a user id")
-        vocabulary = await _guarded(context, asyncio.to_thread(self._domain.load_vocabulary, request.user_id))
+        vocabulary = await self._guarded(context, asyncio.to_thread(self._domain.load_vocabulary, request.user_id))
         return action_pb2.GetVocabularyResponse(
             venues=[action_pb2.VenueVocabulary(venue_id=v.venue_id, name=v.name, aliases=v.aliases,
                                                cuisines=v.cuisines) for v in vocabulary.venues],
             friend_names=vocabulary.friend_names, cuisines=vocabulary.cuisines, version=vocabulary.version)
+
+    async def drain(self, grace_seconds: float) -> None:
+        """Wait (up to `grace_seconds`) for work whose caller left, so a stop does not cut it short."""
+        if self._unattended:
+            await asyncio.wait(set(self._unattended), timeout=grace_seconds)
+
+    def _replay(self, user_id: int) -> Callable[[str], Awaitable[Outcome | None]]:
+        async def unheard(confirmation_id: str) -> Outcome | None:
+            recorded = await self._responses.lookup(user_id, UNHEARD_PREFIX + confirmation_id)
+            return None if recorded is None else Outcome(**json.loads(recorded))
+        return unheard
+
+    async def _record_unheard(self, user_id: int, outcome: Outcome) -> None:
+        """Keep the outcome of an answered confirmation whose caller has gone, for the next answer to it."""
+        if outcome.answered:
+            await self._responses.record(user_id, UNHEARD_PREFIX + outcome.answered, UNHEARD,
+                                         json.dumps(dataclasses.asdict(outcome)).encode())
 
     async def _once(self, user_id: int, session_id: str, request_id: str, method: str,
                     context: grpc.aio.ServicerContext,
                     run: Callable[[], Awaitable[Outcome]]) -> action_pb2.ActionResponse:
         """Answer a request id once: replay the recorded response, or run it and record the response."""
         key = (user_id, request_id)
+        caller = _Caller(user_id)
 
         async def work() -> action_pb2.ActionResponse:
             while True:
@@ -124,40 +164,87 @@ class ActionServicer(action_pb2_grpc.ActionServiceServicer):
             self._inflight[key] = done
             try:
                 async with self._agent.session_lock(user_id, session_id):
-                    response = response_from_outcome(await run(), request_id, session_id)
+                    outcome = caller.outcome = await run()
+                    response = response_from_outcome(outcome, request_id, session_id)
                     answer = response.SerializeToString()
                     stored = await self._responses.record(user_id, request_id, method, answer)
+                    # Still under the session's lock, so the user's next answer finds it. No await follows
+                    # this check: a caller still here when it is made gets the response.
+                    if caller.gone:
+                        await self._record_unheard(user_id, outcome)
                 # Normally our own answer; a concurrent twin's (another worker's) when it recorded first.
                 return response if stored == answer else action_pb2.ActionResponse.FromString(stored)
             finally:
                 del self._inflight[key]
                 done.set_result(None)
 
-        return await _guarded(context, work())
+        return await self._guarded(context, work(), caller)
+
+    async def _guarded(self, context: grpc.aio.ServicerContext, work: Coroutine[Any, Any, T],
+                       caller: _Caller | None = None) -> T:
+        """Run within the caller's deadline; map failures to gRPC status codes (the server keeps serving).
+
+        The work runs as its own task: at the deadline, or when the caller cancels, the caller is answered
+        (or gone) but the work goes on to its end; cancelling it would stop the turn between its database
+        write (a worker thread, which no cancel stops) and its record of what happened."""
+        task = asyncio.ensure_future(work)
+        try:
+            finished, _ = await asyncio.wait((task,), timeout=context.time_remaining())
+        except asyncio.CancelledError:
+            self._leave(task, caller)
+            raise
+        if not finished:
+            self._leave(task, caller)
+            await _abort(context, grpc.StatusCode.DEADLINE_EXCEEDED, "the action did not finish within the deadline")
+        try:
+            return task.result()
+        except Exception as exc:
+            code, message = _status_of(exc)
+        await _abort(context, code, message)
+
+    def _leave(self, task: asyncio.Task[Any], caller: _Caller | None) -> None:
+        """The caller has gone before the work's answer reached it."""
+        if caller is not None:
+            caller.gone = True
+            if task.done() and not task.cancelled() and task.exception() is None and caller.outcome is not None:
+                # It finished in the very moment the caller left: its answer was not delivered either.
+                self._keep(asyncio.ensure_future(self._record_unheard(caller.user_id, caller.outcome)))
+                return
+        if task.done():
+            _log_failure(task)
+        else:
+            self._keep(task)
+
+    def _keep(self, task: asyncio.Task[Any]) -> None:
+        self._unattended.add(task)
+        task.add_done_callback(self._unattended.discard)
+        task.add_done_callback(_log_failure)
 
 
-async def _guarded(context: grpc.aio.ServicerContext, work: Awaitable[T]) -> T:
-    """Run within the caller's deadline; map failures to gRPC status codes (the server keeps serving)."""
-    remaining = context.time_remaining()
-    try:
-        async with asyncio.timeout(remaining):
-            return await work
-    except TimeoutError:
-        code, message = grpc.StatusCode.DEADLINE_EXCEEDED, "the action did not finish within the deadline"
-    except NoPendingConfirmation as exc:
-        code, message = grpc.StatusCode.FAILED_PRECONDITION, str(exc)
-    except TimeZoneError as exc:
-        code, message = grpc.StatusCode.INVALID_ARGUMENT, str(exc)
-    except _UNAVAILABLE_ERRORS as exc:
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    """Log what unattended work (its caller gone) failed with; nobody else will see it."""
+    if task.cancelled():
+        return
+    exc = task.exception()
+    if exc is not None:
+        code, message = _status_of(exc)
+        log.warning("work of a call whose caller left failed: %s: %s", code.name, message)
+
+
+def _status_of(exc: BaseException) -> tuple[grpc.StatusCode, str]:
+    """The gRPC status a failure maps to."""
+    if isinstance(exc, NoPendingConfirmation):
+        return grpc.StatusCode.FAILED_PRECONDITION, str(exc)
+    if isinstance(exc, TimeZoneError):
+        return grpc.StatusCode.INVALID_ARGUMENT, str(exc)
+    if isinstance(exc, _UNAVAILABLE_ERRORS):
         log.warning("database unavailable: %s", exc)
-        code, message = grpc.StatusCode.UNAVAILABLE, "the booking database is unavailable; try again shortly"
-    except DBAPIError as exc:
-        log.exception("database error")
-        code, message = grpc.StatusCode.INTERNAL, f"database error ({type(exc.orig).__name__})"
-    except Exception as exc:
-        log.exception("action failed")
-        code, message = grpc.StatusCode.INTERNAL, f"the action agent failed ({type(exc).__name__})"
-    await _abort(context, code, message)
+        return grpc.StatusCode.UNAVAILABLE, "the booking database is unavailable; try again shortly"
+    if isinstance(exc, DBAPIError):
+        log.error("database error", exc_info=exc)
+        return grpc.StatusCode.INTERNAL, f"database error ({type(exc.orig).__name__})"
+    log.error("action failed", exc_info=exc)
+    return grpc.StatusCode.INTERNAL, f"the action agent failed ({type(exc).__name__})"
 
 
 async def _abort(context: grpc.aio.ServicerContext, code: grpc.StatusCode, message: str) -> NoReturn:

@@ -196,12 +196,12 @@ class Conversation:
             self.session.touch()
         if kind == "audio_chunk":
             self.on_audio(event.audio_chunk)
+        elif self.qwen is not None and kind in QWEN_EVENTS:
+            self.handle_qwen(self.qwen, kind, event)
         elif kind == "text_input":
             self.on_text(event.text_input.text)
         elif kind == "confirm":
             self.on_confirm(event.confirm)
-        elif self.qwen is not None and kind in QWEN_EVENTS:
-            self.handle_qwen(self.qwen, kind, event)
         elif kind == "interrupt":
             if not self.interrupt_reply("client"):
                 self.error("nothing_to_interrupt", "no reply is in progress", retryable=False)

@@ -11,25 +11,32 @@ The crash points are made deterministic by stalling the agent exactly where it s
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import os
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import grpc
 import psycopg
 import pytest
 from luna.action.v1 import action_pb2 as pb
+from sqlalchemy import Engine
 
+from action_agent.agent import ActionAgent, NoPendingConfirmation, Turn
+from action_agent.domain import Domain
 from action_agent.graph.checkpoint import sqlite_checkpoint_path
-from tests.action_support import Conversation, action_stub, agent_server
-from tests.reliability_support import bookings_of, prepare_slot, seed_url
+from action_agent.store import make_engine, session_factory
+from tests.action_support import ZONE, Conversation, action_stub, agent_server, request_now
+from tests.reliability_support import Slot, bookings_of, prepare_slot, seed_url
 from tests.servers import ROOT, TEST_TOKEN_SECRET
 from tests.store_support import database_url
 
@@ -216,3 +223,130 @@ def test_agent_on_an_unreachable_database_exits_with_the_reason(tmp_path):
     assert done.returncode != 0
     assert "SERVING" not in done.stdout
     assert "Connection refused" in done.stdout + done.stderr
+
+
+# ---- a "yes" that outlives its caller's deadline, or whose run stops before it finishes ----
+
+
+def test_a_yes_past_its_deadline_finishes_and_the_next_answer_is_told_the_booking(tmp_path):
+    """The booking database's write lock is held past the caller's deadline: the caller gets DEADLINE_EXCEEDED,
+    the "yes" is not cut short (its write cannot be), and the user's next answer to that confirmation, with a new
+    request_id, by Confirm or by a spoken yes, gets the booking that was made, not FAILED_PRECONDITION."""
+    with database_url("sqlite", tmp_path) as url:
+        seed_url(url)
+        slot = prepare_slot(url, users=1, seats_left=50)
+        user = slot.users[0]
+        path = url.removeprefix("sqlite:///")
+        with agent_server(url) as server, action_stub(server.address) as stub:
+            talk = Conversation(stub, user_id=user)
+            for party, spoken in ((2, False), (3, True)):
+                before = bookings_of(url, user)
+                prompt = talk.say(pb.INTENT_MAKE_BOOKING, venue_name=slot.venue_name, party_size=party,
+                                  date_time=slot.iso())
+                assert prompt.status == S.ACTION_STATUS_NEEDS_CONFIRMATION, prompt.speak_text
+                yes_id = uuid.uuid4().hex
+                with sqlite_write_lock(path):
+                    with pytest.raises(grpc.RpcError) as err:
+                        if spoken:
+                            stub.Execute(talk.request(pb.INTENT_CONFIRM, yes_id), timeout=1)
+                        else:
+                            talk.stub.Confirm(pb.ConfirmRequest(
+                                request_id=yes_id, session_id=talk.session_id, user_id=user,
+                                confirmation_id=prompt.confirmation.confirmation_id, confirmed=True,
+                                now=talk.request(pb.INTENT_CONFIRM).now), timeout=1)
+                    assert err.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+                    time.sleep(0.5)
+                    assert bookings_of(url, user) == before  # still waiting for the lock
+                # The lock is gone: the timed-out yes goes on and books, once.
+                expected = len(before) + 1
+                wait_for(lambda n=expected: len(bookings_of(url, user)) == n, 15, "the booking of the yes")
+                code, size, status = bookings_of(url, user)[-1]
+                assert (size, status) == (party, "confirmed")
+                again = talk.say(pb.INTENT_CONFIRM) if spoken else talk.confirm(prompt)  # the user's next "yes"
+                assert again.status == S.ACTION_STATUS_SUCCESS and again.action == "make_booking", again
+                assert again.result["confirmation_code"] == code
+                retried = (stub.Execute(talk.request(pb.INTENT_CONFIRM, yes_id), timeout=15) if spoken
+                           else talk.confirm(prompt, request_id=yes_id))
+                assert retried.status == S.ACTION_STATUS_SUCCESS and retried.result["confirmation_code"] == code
+                assert bookings_of(url, user) == [*before, (code, party, "confirmed")]
+            # A confirmation that was never asked is still unknown.
+            with pytest.raises(grpc.RpcError) as err:
+                stub.Confirm(pb.ConfirmRequest(request_id=uuid.uuid4().hex, session_id=talk.session_id,
+                                               user_id=user, confirmation_id="never-asked", confirmed=True),
+                             timeout=15)
+            assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+def _in_process_agent(url: str) -> tuple[Domain, Engine]:
+    engine = make_engine(url)
+    return Domain(session_factory(engine)), engine
+
+
+def _booking_turn(request_id: str, user: int, slot: Slot) -> Turn:
+    return Turn(request_id=request_id, session_id="s-unfinished", user_id=user, intent="make_booking",
+                entities={"venue_name": slot.venue_name, "party_size": 4, "date_time": slot.iso()},
+                confidence=0.9, now=request_now(), time_zone=ZONE)
+
+
+def test_a_yes_whose_run_failed_or_was_cancelled_midway_is_finished_by_the_next_answer(tmp_path):
+    """The run that took the yes stops in EXECUTE (the database fails, or the run is cancelled while its write goes
+    on in a thread): the confirmation is not lost; the retried yes and a new yes finish it, one booking."""
+    with database_url("sqlite", tmp_path) as url:
+        seed_url(url)
+        slot = prepare_slot(url, users=1, seats_left=50)
+        user = slot.users[0]
+        domain, engine = _in_process_agent(url)
+        now = request_now()
+
+        async def scenario() -> None:
+            async with ActionAgent.open(domain, url) as agent:
+                real = domain.bookings.create_booking
+                # 1. The write fails (the database is locked): the confirmation is consumed, the run unfinished.
+                prompt = await agent.execute(_booking_turn("ask-1", user, slot))
+                cid = (prompt.confirmation or {})["confirmation_id"]
+
+                def locked(*args: Any, **kwargs: Any) -> Any:
+                    raise sqlite3.OperationalError("database is locked")
+
+                domain.bookings.create_booking = locked  # type: ignore[method-assign]
+                with pytest.raises(sqlite3.OperationalError):
+                    await agent.confirm(user, "s-unfinished", cid, True, now, "yes-1")
+                domain.bookings.create_booking = real  # type: ignore[method-assign]
+                retried = await agent.confirm(user, "s-unfinished", cid, True, now, "yes-1")
+                assert (retried.status, retried.action) == ("success", "make_booking"), retried
+                assert retried.answered == cid
+                with pytest.raises(NoPendingConfirmation):  # heard: a confirmation is used once
+                    await agent.confirm(user, "s-unfinished", cid, True, now, "yes-2")
+                assert [p for _, p, _ in bookings_of(url, user)] == [4]
+
+                # 2. The run is cancelled while the booking is being written in its thread.
+                prompt = await agent.execute(_booking_turn("ask-2", user, slot))
+                cid = (prompt.confirmation or {})["confirmation_id"]
+                entered, release = threading.Event(), threading.Event()
+
+                def slow(*args: Any, **kwargs: Any) -> Any:
+                    entered.set()
+                    release.wait(10)
+                    return real(*args, **kwargs)
+
+                domain.bookings.create_booking = slow  # type: ignore[method-assign]
+                answering = asyncio.create_task(agent.confirm(user, "s-unfinished", cid, True, now, "yes-3"))
+                assert await asyncio.to_thread(entered.wait, 10)
+                answering.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await answering
+                release.set()
+                wait_for(lambda: len(bookings_of(url, user)) == 2, 10, "the booking of the cancelled run")
+                domain.bookings.create_booking = real  # type: ignore[method-assign]
+                code = bookings_of(url, user)[-1][0]
+                again = await agent.execute(Turn(request_id="yes-4", session_id="s-unfinished", user_id=user,
+                                                 intent="confirm", entities={}, confidence=0.9, now=now,
+                                                 time_zone=ZONE))
+                assert (again.status, again.action) == ("success", "make_booking"), again
+                assert again.result["confirmation_code"] == code  # the booking the cancelled run made
+                assert [p for _, p, _ in bookings_of(url, user)] == [4, 4]
+
+        try:
+            asyncio.run(scenario())
+        finally:
+            engine.dispose()

@@ -164,11 +164,6 @@ def bookings_of_renamed(db: str, user: int) -> int:
     return count
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "action_agent/service.py _guarded cancels the graph at the caller's deadline while its database write goes "
-    "on in the asyncio.to_thread worker, and the cancelled run leaves the confirmation consumed: once the lock "
-    "is gone the booking is written behind the user's back and the repeated 'yes' is FAILED_PRECONDITION, "
-    "which the gateway speaks as the service-unavailable message"))
 def test_sqlite_database_locked_mid_conversation(tmp_path):
     """Another process holds the SQLite write lock past the gateway's action timeout: the user hears the
     service-unavailable wording; once the lock is gone, the same "yes" books exactly once."""

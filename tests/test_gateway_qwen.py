@@ -19,9 +19,12 @@ import pytest
 from luna.action.v1 import action_pb2
 from luna.voice.v1 import voice_pb2
 
+from gateway.settings import GatewaySettings
 from gateway.speech.qwen.conversation import FALLBACK_MESSAGE
+from gateway.speech.qwen.engine import QwenEngine
+from gateway.speech.select import EngineConfigError, create_qwen
 from tests.action_support import NY, agent_server, bookings, seed_database
-from tests.gateway_support import connect, final_transcript, gateway, text
+from tests.gateway_support import connect, final_transcript, gateway, is_state, text
 from tests.qwen_helpers import loud, utterance
 from tests.qwen_standin import Call, QwenStandIn, Reply, Turn
 from tests.servers import ServerProcess
@@ -145,6 +148,7 @@ async def test_spoken_booking_through_a_function_call_confirmed_by_voice(gw, sta
         assert bookings(agent.database, user_id=1, confirmation_code=code, status="confirmed") == 1
         spoken = await stream.next(ASSISTANT_FINAL, within=10)
         assert spoken.transcript.text == " ".join(p for p in (result.speak_text, result.follow_up_prompt) if p)
+        await stream.next(is_state(voice_pb2.SESSION_STATE_WAITING), within=5)  # what clients take as turn end
         outputs = standin.received("conversation.item.create")
         assert [e["item"]["type"] for e in outputs] == ["function_call_output", "function_call_output"]
         await end(stream)
@@ -178,12 +182,17 @@ async def test_without_function_calling_the_gateway_understands_and_the_user_con
         result = (await stream.next(kind("action_result"), within=10)).action_result
         assert result.status == action_pb2.ACTION_STATUS_SUCCESS and result.action == "make_booking"
         assert bookings(agent.database, user_id=2) == before + 1
-        await stream.next(ASSISTANT_FINAL, within=10)
+        done = await stream.next(ASSISTANT_FINAL, within=10)
+        assert done.transcript.text.startswith(result.speak_text)  # said by the model, as the agent worded it
+        assert any(result.speak_text in (e.get("response") or {}).get("instructions", "")
+                   for e in standin.received("response.create"))
 
         # Typed text takes the same path: understood by the gateway, said by the model.
-        await stream.send(text("what can you do"))
+        await stream.send(text(THANKS))
         reply = await stream.next(ASSISTANT_FINAL, within=15)
-        assert reply.transcript.text
+        assert reply.transcript.text == WELCOME
+        assert WELCOME in standin.received("response.create")[-1]["response"]["instructions"]
+        assert not [r for r in stream.history if r.kind == "error"]
         await end(stream)
         await finished(standin)
 
@@ -206,38 +215,51 @@ async def test_barge_in_cancels_the_response_and_stops_its_audio(gw, standin):
         await standin.wait_for(lambda: bool(standin.received("response.cancel")), within_s=5)
         at = len(stream.history)
         await stream.stream_chunks([loud(100)] * 2 + [bytes(3200)] * 3, 0.05)
-        await stream.next(lambda e: kind("transcript")(e) and e.transcript.text == "Okay.", within=10)
+        okay = await stream.next(lambda e: ASSISTANT_FINAL(e) and e.transcript.text == "Okay.", within=10)
         later = [r.event.audio_chunk for r in stream.history[at:] if r.kind == "audio_chunk"]
         assert all(chunk.turn_id != turn_id for chunk in later)  # nothing more of the interrupted reply
 
         # The client's own interrupt does the same.
         await say(stream)
-        third = await stream.next(lambda e: kind("audio_chunk")(e) and e.audio_chunk.turn_id != turn_id, within=10)
+        done = {turn_id, okay.transcript.turn_id}
+        third = await stream.next(lambda e: kind("audio_chunk")(e) and e.audio_chunk.turn_id not in done, within=10)
         cancels = len(standin.received("response.cancel"))
         await stream.send(voice_pb2.ClientEvent(interrupt=voice_pb2.Interrupt()))
         stopped = (await stream.next(kind("interrupted"), within=5)).interrupted
         assert stopped.turn_id == third.audio_chunk.turn_id
         await standin.wait_for(lambda: len(standin.received("response.cancel")) > cancels, within_s=5)
+        assert not [r for r in stream.history if r.kind == "error"]
         await end(stream)
 
 
-async def test_a_server_error_mid_turn_hands_the_turn_to_the_embedded_engine(gw, standin):
+async def test_a_server_error_mid_turn_hands_the_turn_and_the_pending_confirmation_to_the_embedded_engine(
+        gw, standin, agent):
     await asyncio.sleep(RETRY_WAIT_S)
-    standin.script = [Turn(THANKS, fail="error")]
+    standin.script = [
+        Turn("book a table for two at olive garden tomorrow at eight pm",
+             call=Call("make_booking", {"venue_name": "Olive Garden", "party_size": 2, "date_time": at_tomorrow(20)})),
+        Turn(THANKS, fail="error"),
+    ]
+    before = bookings(agent.database, user_id=5)
     async with grpc.aio.insecure_channel(gw.address) as channel:
-        stream, connected = await connect(channel, 1, input_audio=PCM16)
+        stream, connected = await connect(channel, 5, input_audio=PCM16)
         assert connected.engine == "qwen"
+        await say(stream)
+        confirmation = (await stream.next(kind("action_confirmation"), within=10)).action_confirmation
+        await stream.next(ASSISTANT_FINAL, within=10)
         await say(stream)
         await stream.next(status_message(FALLBACK_MESSAGE), within=10)
         # The turn Qwen did not answer is answered by the embedded engine, spoken with its voice.
         reply = await stream.next(lambda e: ASSISTANT_FINAL(e) and e.transcript.text == WELCOME, within=20)
         assert any(r.kind == "audio_chunk" and r.event.audio_chunk.turn_id == reply.transcript.turn_id
                    for r in stream.history)
-        # The session carries on: typed text is answered too, by the embedded engine.
-        await stream.send(text(THANKS))
-        again = await stream.next(lambda e: ASSISTANT_FINAL(e) and e.transcript.turn_id != reply.transcript.turn_id,
-                                  within=20)
-        assert again.transcript.text == WELCOME
+        # The session carries on with what Qwen left: the booking still waits for the user's yes.
+        await stream.send(text("yes please"))
+        result = (await stream.next(kind("action_result"), within=20)).action_result
+        assert result.action == "make_booking" and result.status == action_pb2.ACTION_STATUS_SUCCESS
+        assert bookings(agent.database, user_id=5) == before + 1
+        assert len(standin.received("session.finish")) == 0  # a failed Qwen session is released, not finished
+        assert confirmation.confirmation_id
         await end(stream)
 
 
@@ -277,3 +299,21 @@ async def test_an_unreachable_service_at_start_means_the_embedded_engine(agent):
             reply = await stream.next(lambda e: ASSISTANT_FINAL(e) and e.transcript.text == WELCOME, within=20)
             assert reply.transcript.text == WELCOME
             await end(stream)
+
+
+@pytest.mark.parametrize(("engine", "key", "chosen"), [
+    ("auto", "", None), ("auto", "sk-x", "qwen"), ("qwen", "sk-x", "qwen"), ("embedded", "sk-x", None),
+    ("none", "sk-x", None)])
+def test_engine_selection(monkeypatch, engine, key, chosen):
+    monkeypatch.setenv("LUNA_SPEECH_ENGINE", engine)
+    monkeypatch.setenv("DASHSCOPE_API_KEY", key)
+    qwen = create_qwen(GatewaySettings())
+    assert (qwen.name if isinstance(qwen, QwenEngine) else None) == chosen
+
+
+def test_asking_for_qwen_without_a_key_is_a_configuration_error(monkeypatch):
+    monkeypatch.setenv("LUNA_SPEECH_ENGINE", "qwen")
+    monkeypatch.delenv("DASHSCOPE_API_KEY", raising=False)
+    monkeypatch.delenv("LUNA_QWEN_API_KEY", raising=False)
+    with pytest.raises(EngineConfigError, match="DASHSCOPE_API_KEY"):
+        create_qwen(GatewaySettings())

@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# websocket-client reports a normal close (code 1000) through the SDK's on_error, which logs it at ERROR.
-CLEAN_CLOSE = "websocket error: Connection closed normally"
+# websocket-client reports a normal close (code 1000) at ERROR ("... - goodbye"), and again through the SDK's
+# on_error ("websocket error: Connection closed normally ...").
+CLEAN_CLOSE = "Connection closed normally"
 
 
 class EngineConfigError(ValueError):
@@ -55,13 +56,13 @@ def create_qwen(settings: GatewaySettings) -> QwenEngine | None:
 
 class _CleanCloseFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith(CLEAN_CLOSE)
+        return CLEAN_CLOSE not in record.getMessage()
 
 
 def quiet_sdk_logging() -> None:
     """The dashscope SDK and websocket-client log at WARNING and above only; a clean close is not an error."""
     for name in ("dashscope", "websocket"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-    dashscope = logging.getLogger("dashscope")
-    if not any(isinstance(f, _CleanCloseFilter) for f in dashscope.filters):
-        dashscope.addFilter(_CleanCloseFilter())
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.WARNING)
+        if not any(isinstance(f, _CleanCloseFilter) for f in logger.filters):
+            logger.addFilter(_CleanCloseFilter())

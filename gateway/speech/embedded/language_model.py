@@ -168,6 +168,7 @@ class LanguageModelFiles:
     dict_path: str
     words: frozenset[str]
     generated: dict[str, list[str]]  # pronunciations made with espeak-ng (not in CMUdict)
+    domain_words: frozenset[str] = frozenset()  # words of the domain sentences (the rest come from general English)
 
 
 def build_model(vocabulary: Vocabulary, general_weight: float = 0.15, general_top: int = 3000,
@@ -190,6 +191,7 @@ def write_model(vocabulary: Vocabulary, directory: str, general_weight: float = 
                 general_top: int = 3000, order: int = 3) -> LanguageModelFiles:
     """Build and write `domain.arpa` and `domain.dict` into `directory`."""
     model, prons = build_model(vocabulary, general_weight, general_top, order)
+    domain = frozenset(w for sentence in corpus(vocabulary) for w in sentence.split())
     # a word without a pronunciation cannot be decoded; the LM keeps it harmlessly (pocketsphinx skips it)
     os.makedirs(directory, exist_ok=True)
     lm_path = os.path.join(directory, "domain.arpa")
@@ -199,4 +201,4 @@ def write_model(vocabulary: Vocabulary, directory: str, general_weight: float = 
     pronunciation.write_dictionary(dict_path, prons)
     known = pronunciation.cmudict()
     generated = {w: p for w, p in prons.items() if w not in known}
-    return LanguageModelFiles(lm_path, dict_path, frozenset(prons), generated)
+    return LanguageModelFiles(lm_path, dict_path, frozenset(prons), generated, domain & frozenset(prons))

@@ -298,7 +298,8 @@ class QwenConversation:
         if spoken:
             self._emit_transcript(voice_pb2.ROLE_ASSISTANT, spoken, final=True, turn=turn)
         if had_audio or spoken:
-            self._status(voice_pb2.SESSION_STATE_LISTENING)
+            # As on the embedded engine (spec §5.2): the reply is complete, the session waits for the next turn.
+            self._status(voice_pb2.SESSION_STATE_WAITING)
 
     # ---- actions ----
 
