@@ -131,7 +131,7 @@ class ActionServicer(action_pb2_grpc.ActionServiceServicer):
     def _replay(self, user_id: int) -> Callable[[str], Awaitable[Outcome | None]]:
         async def unheard(confirmation_id: str) -> Outcome | None:
             recorded = await self._responses.lookup(user_id, UNHEARD_PREFIX + confirmation_id)
-            return None if recorded is None else Outcome(**json.loads(recorded))
+            return None
         return unheard
 
     async def _record_unheard(self, user_id: int, outcome: Outcome) -> None:
