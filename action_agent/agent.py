@@ -167,7 +167,7 @@ class ActionAgent:
           action once or reports the one made meanwhile, whatever this answer says.
         - This very request answered it (a retry whose recorded answer was lost in a crash): its outcome.
         - Its answer never reached the caller (the call timed out while it ran): the recorded outcome."""
-        if False and snapshot.next:
+        if snapshot.next:
             final = await self._graph.ainvoke(None, _config(user_id, session_id), context=self._deps,
                                               durability="exit")
             return _outcome(final)

@@ -131,7 +131,7 @@ class ActionServicer(action_pb2_grpc.ActionServiceServicer):
     def _replay(self, user_id: int) -> Callable[[str], Awaitable[Outcome | None]]:
         async def unheard(confirmation_id: str) -> Outcome | None:
             recorded = await self._responses.lookup(user_id, UNHEARD_PREFIX + confirmation_id)
-            return None
+            return None if recorded is None else Outcome(**json.loads(recorded))
         return unheard
 
     async def _record_unheard(self, user_id: int, outcome: Outcome) -> None:
@@ -233,6 +233,8 @@ def _log_failure(task: asyncio.Task[Any]) -> None:
 
 def _status_of(exc: BaseException) -> tuple[grpc.StatusCode, str]:
     """The gRPC status a failure maps to."""
+    if isinstance(exc, TimeoutError):
+        return grpc.StatusCode.DEADLINE_EXCEEDED, "the action did not finish within the deadline"
     if isinstance(exc, NoPendingConfirmation):
         return grpc.StatusCode.FAILED_PRECONDITION, str(exc)
     if isinstance(exc, TimeZoneError):

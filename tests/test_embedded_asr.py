@@ -101,6 +101,31 @@ def test_off_domain_speech_is_not_turned_into_a_booking(engine: EmbeddedEngine) 
     assert str(getattr(understanding.intent, "value", understanding.intent)) == "unclear"
 
 
+def test_off_domain_speech_made_of_general_words_is_rejected() -> None:
+    engine = EmbeddedEngine()  # fresh: pooled decoders carry the cepstral mean of earlier turns
+    try:
+        final, _ = transcribe(engine, audio.speech("the quick brown fox jumps over the lazy dog", speed=150))
+        recognizer = engine.new_recognizer()
+        recognizer.finish()
+    finally:
+        engine.close()
+    assert final == ""  # mostly general-English words: the turn is unclear, not forced onto a venue
+    assert recognizer._rejected("look week grown thoughts dumb absolutely the dog")
+    assert not recognizer._rejected("book a table at olive garden tonight")
+    assert not recognizer._rejected("book a table at olive garden tonight please darling")  # 1 in 8 is general
+
+
+def test_first_turn_on_a_fresh_engine() -> None:
+    """A new decoder starts from a typical cepstral mean, not the model's default: without it this first turn
+    came out as "the blue plate for" / "what about at eight"."""
+    for text, voice, speed in (("the blue plate", "en-us+f3", 170), ("book a table at the blue plate", "en-us", 160)):
+        engine = EmbeddedEngine()
+        try:
+            assert transcribe(engine, audio.speech(text, voice=voice, speed=speed))[0] == text
+        finally:
+            engine.close()
+
+
 def test_new_venue_is_recognised_after_a_vocabulary_update() -> None:
     engine = EmbeddedEngine()
     try:

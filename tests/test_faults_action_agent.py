@@ -237,6 +237,10 @@ def test_a_yes_past_its_deadline_finishes_and_the_next_answer_is_told_the_bookin
         slot = prepare_slot(url, users=1, seats_left=50)
         user = slot.users[0]
         path = url.removeprefix("sqlite:///")
+
+        def booked(count: int) -> Callable[[], bool]:
+            return lambda: len(bookings_of(url, user)) == count
+
         with agent_server(url) as server, action_stub(server.address) as stub:
             talk = Conversation(stub, user_id=user)
             for party, spoken in ((2, False), (3, True)):
@@ -258,8 +262,7 @@ def test_a_yes_past_its_deadline_finishes_and_the_next_answer_is_told_the_bookin
                     time.sleep(0.5)
                     assert bookings_of(url, user) == before  # still waiting for the lock
                 # The lock is gone: the timed-out yes goes on and books, once.
-                expected = len(before) + 1
-                wait_for(lambda n=expected: len(bookings_of(url, user)) == n, 15, "the booking of the yes")
+                wait_for(booked(len(before) + 1), 15, "the booking of the yes")
                 code, size, status = bookings_of(url, user)[-1]
                 assert (size, status) == (party, "confirmed")
                 again = talk.say(pb.INTENT_CONFIRM) if spoken else talk.confirm(prompt)  # the user's next "yes"

@@ -125,18 +125,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--general-weight", type=float, default=0.15)
     parser.add_argument("--general-top", type=int, default=3000)
     defaults = DecoderSettings()
-    for name in ("lw", "beam", "wbeam", "pbeam", "wip", "noise_floor"):
+    for name in ("lw", "beam", "wbeam", "pbeam", "wip", "noise_floor", "reject_general_share"):
             parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(defaults, name))
     for name in ("maxwpf", "topn"):
         parser.add_argument(f"--{name}", type=int, default=getattr(defaults, name))
     parser.add_argument("--no-fwdflat", action="store_true")
     parser.add_argument("--no-bestpath", action="store_true")
+    parser.add_argument("--no-remove-noise", action="store_true")
+    parser.add_argument("--no-cmn-init", action="store_true", help="fresh decoders start from the model's mean")
     args = parser.parse_args(argv)
 
     settings = replace(defaults, lw=args.lw, noise_floor=args.noise_floor, beam=args.beam, wbeam=args.wbeam,
                        pbeam=args.pbeam, wip=args.wip,
                        maxwpf=args.maxwpf, topn=args.topn, fwdflat=not args.no_fwdflat,
-                       bestpath=not args.no_bestpath)
+                       bestpath=not args.no_bestpath, reject_general_share=args.reject_general_share,
+                       remove_noise=not args.no_remove_noise, cmn_init=None if args.no_cmn_init else defaults.cmn_init)
     started = time.monotonic()
     engine = EmbeddedEngine(settings=settings, general_weight=args.general_weight, general_top=args.general_top)
     build_s = time.monotonic() - started

@@ -43,13 +43,12 @@ class DecoderSettings:
     # Front-end options. The acoustic model's feat.params overrides these when the decoder is built, so
     # make_decoder sets them again afterwards (reinit_feat).
     remove_noise: bool = True
-    # Rejection of off-domain speech: a final transcript is returned empty (the turn is "unclear") when at least
-    # this share of its words exist only in the general-English fallback of the language model ("set an alarm
-    # for six in the morning" -> "send an almost it didn't morning"), or when its least certain word has a
-    # posterior probability below reject_below. 0 disables either test.
-    reject_general_share: float = 0.0
-    reject_below: float = 0.0
-    warp: float | None = None  # vocal-tract length normalisation: inverse-linear frequency warp factor
+    # Rejection of off-domain speech: a final transcript is returned empty (so the turn is "unclear") when at
+    # least this share of its words exist only in the general-English fallback of the language model ("the
+    # quick brown fox jumps over the lazy dog" -> "look week grown thoughts dumb absolutely the dog"); 0 disables
+    # it. A third cost nothing on the development sets; a quarter rejected more off-domain speech but lost ~2
+    # points of intent accuracy. Off-domain speech forced onto domain words is not caught by this.
+    reject_general_share: float = 0.34
     # Cepstral mean a new decoder starts from. The model's default "40,3,-1,0..." is far from real speech, so the
     # first turn on a fresh decoder was misrecognised ("the blue plate" right after start-up); this is the live
     # mean measured after a turn of development speech. Pooled decoders then carry their adapted mean on:
@@ -57,8 +56,7 @@ class DecoderSettings:
     cmn_init: tuple[float, ...] | None = (52.4, -4.4, -1.6, 3.6, -2.7, -2.2, -3.2, -5.3, -2.6, -2.2, -0.3, -0.6, -1.4)
 
     def decoder_options(self) -> dict[str, float | int | bool]:
-        front_end = ("partial_interval_ms", "noise_floor", "remove_noise", "cmn_init", "warp",
-                     "reject_below", "reject_general_share")
+        front_end = ("partial_interval_ms", "noise_floor", "remove_noise", "cmn_init", "reject_general_share")
         return {k: v for k, v in asdict(self).items() if k not in front_end}
 
     def cmn_string(self) -> str | None:
@@ -68,11 +66,8 @@ class DecoderSettings:
 def make_decoder(model: LanguageModelFiles, settings: DecoderSettings) -> pocketsphinx.Decoder:
     decoder = pocketsphinx.Decoder(hmm=os.path.join(MODEL_DIR, "en-us"), lm=model.lm_path, dict=model.dict_path,
                                    samprate=INPUT_SAMPLE_RATE, loglevel="FATAL", **settings.decoder_options())
-    if decoder.config["remove_noise"] != settings.remove_noise or settings.warp is not None:
+    if decoder.config["remove_noise"] != settings.remove_noise:
         decoder.config["remove_noise"] = settings.remove_noise
-        if settings.warp is not None:
-            decoder.config["warp_type"] = "inverse_linear"
-            decoder.config["warp_params"] = f"{settings.warp:g}"
         decoder.reinit_feat()
     cmn = settings.cmn_string()
     if cmn is not None:
@@ -142,9 +137,7 @@ class PocketsphinxRecognizer:
         self._pending = b""  # an odd trailing byte waits for its pair
         self._done = False
         self._noise_floor = pool.settings.noise_floor
-        self._reject_below = pool.settings.reject_below
         self._reject_general_share = pool.settings.reject_general_share
-        self.confidence = 1.0  # after finish(): the lowest word posterior of the final hypothesis
         self._rng = np.random.default_rng(0)  # fixed seed: the same audio always gives the same transcript
 
     def accept(self, pcm16: bytes) -> str | None:
@@ -175,19 +168,10 @@ class PocketsphinxRecognizer:
 
     def _rejected(self, text: str) -> bool:
         share = self._reject_general_share
-        if share > 0 and self._domain_words:
-            words = text.split()
-            if sum(w not in self._domain_words for w in words) >= share * len(words):
-                return True
-        if self._reject_below > 0:
-            self.confidence = self._lowest_word_posterior()
-            return self.confidence < self._reject_below
-        return False
-
-    def _lowest_word_posterior(self) -> float:
-        self._decoder.get_prob()  # computes the lattice posteriors the segments report
-        probs = [seg.prob for seg in self._decoder.seg() if not seg.word.startswith(("<", "[", "+"))]
-        return min(probs, default=1.0)
+        if share <= 0 or not self._domain_words:
+            return False
+        words = text.split()
+        return sum(w not in self._domain_words for w in words) >= share * len(words)
 
     def finish(self) -> str:
         if self._done:
