@@ -557,6 +557,12 @@ class Conversation:
                 "event": "qwen_unavailable", "session_id": self.session.id, "error": str(exc)})
             await close_qwen(conversation)
             return False
+        except Exception:  # whatever breaks in starting Qwen, the session still gets a voice
+            log.exception("qwen start failed; the embedded engine serves", extra={
+                "event": "qwen_unavailable", "session_id": self.session.id})
+            qwen_engine.retry.record_failure()
+            await close_qwen(conversation)
+            return False
         if self.out.closed:  # the stream ended while connecting
             await close_qwen(conversation)
             return False
