@@ -409,10 +409,14 @@ async def run_through_gateway(turns: int, chunks: int, pace_ms: float, warmup: i
                     connected = (await stream.next(lambda e: e.WhichOneof("event") == "connected", 30)).connected
                     if connected.engine != "qwen":
                         raise RuntimeError(f"the gateway serves {connected.engine!r}, not qwen:\n{''.join(gw.output)}")
+                    spoken = utterance()
                     for _ in range(turns + warmup):
-                        await stream.stream_chunks(utterance(), 0.1)  # 100 ms chunks at real-time pace
+                        began = time.monotonic()
+                        await stream.stream_chunks(spoken, 0.1)  # 100 ms chunks at real-time pace
                         await stream.next(lambda e: e.WhichOneof("event") == "audio_chunk" and e.audio_chunk.is_final,
                                           within=15)
+                        # No faster than real time overall, or the gateway's audio rate limit ends the stream.
+                        await asyncio.sleep(max(0.0, began + 0.1 * len(spoken) + 0.05 - time.monotonic()))
                     await stream.send(voice_pb2.ClientEvent(end_session=voice_pb2.EndSessionEvent()))
                     await stream.next(lambda e: e.WhichOneof("event") == "session_ended", within=10)
                     await stream.close()
