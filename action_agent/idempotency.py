@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -23,6 +23,12 @@ RETENTION = timedelta(days=7)
 MAX_BATCH = 64
 
 __all__ = ["RETENTION", "ResponseLog", "action_requests"]
+
+# Built once: a statement built per call costs more CPU (construction, cache key) than the SQLite read itself.
+_RECORDED = select(action_requests.c.response).where(action_requests.c.user_id == bindparam("user_id"),
+                                                     action_requests.c.request_id == bindparam("request_id"))
+_INSERT_NEW = {"sqlite": sqlite.insert(action_requests).on_conflict_do_nothing(),
+               "postgresql": postgresql.insert(action_requests).on_conflict_do_nothing()}
 
 
 @dataclass
@@ -111,18 +117,15 @@ class ResponseLog:
 
 
 def _recorded(conn: Connection, user_id: int, request_id: str) -> bytes | None:
-    row = conn.execute(select(action_requests.c.response).where(
-        action_requests.c.user_id == user_id, action_requests.c.request_id == request_id)).first()
+    row = conn.execute(_RECORDED, {"user_id": user_id, "request_id": request_id}).first()
     return None if row is None else bytes(row[0])
 
 
 def _insert_new(conn: Connection, values: dict[str, object]) -> bool:
     """Insert unless the id is recorded already (then False), without aborting the transaction."""
-    name = conn.dialect.name
-    if name in ("sqlite", "postgresql"):
-        dialect_insert = sqlite.insert if name == "sqlite" else postgresql.insert
-        result = conn.execute(dialect_insert(action_requests).values(**values).on_conflict_do_nothing())
-        return bool(result.rowcount)
+    statement = _INSERT_NEW.get(conn.dialect.name)
+    if statement is not None:
+        return bool(conn.execute(statement, values).rowcount)
     try:
         with conn.begin_nested():
             conn.execute(insert(action_requests).values(**values))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ParamSpec, TypeVar
 
 from action_agent.domain import Domain
+from action_agent.domain.async_calls import DomainCalls
 from luna_common.vocabulary import VenueName
 
 P = ParamSpec("P")
@@ -43,19 +43,9 @@ class VenueCatalog:
 
 
 @dataclass
-class GraphDeps:
+class GraphDeps(DomainCalls):
     domain: Domain
     catalog: VenueCatalog
-
-    async def call(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-        """Run a sync domain call off the event loop."""
-        return await asyncio.to_thread(fn, *args, **kwargs)
-
-    async def read(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-        """A short point read: inline where the domain allows it (SQLite), else off the event loop."""
-        if self.domain.inline_reads:
-            return fn(*args, **kwargs)
-        return await asyncio.to_thread(fn, *args, **kwargs)
 
     @classmethod
     def over(cls, domain: Domain) -> GraphDeps:
