@@ -16,8 +16,8 @@ import soxr
 from luna.voice.v1 import voice_pb2
 
 ASR_RATE = 16000
-PCM_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
-OPUS_RATES = (8000, 12000, 16000, 24000, 48000)
+PCM_RATES: tuple[int, ...] = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
+OPUS_RATES: tuple[int, ...] = (8000, 12000, 16000, 24000, 48000)
 # Opus packets a client may send, in milliseconds (spec: 20 to 40 ms frames).
 OPUS_MIN_MS, OPUS_MAX_MS = 20, 40
 OPUS_OUT_FRAME_MS = 20
@@ -43,38 +43,26 @@ def _encoding_name(encoding: int) -> str:
 
 def negotiate_input(requested: voice_pb2.AudioConfig) -> voice_pb2.AudioConfig:
     """The input format this session will use; unspecified fields default to PCM16 16 kHz mono."""
-    encoding = requested.encoding or voice_pb2.AUDIO_ENCODING_PCM16
-    channels = requested.channels or 1
-    if channels != 1:
-        raise AudioConfigError(f"input audio must be mono (channels=1), got channels={channels}")
-    if encoding == voice_pb2.AUDIO_ENCODING_PCM16:
-        rate = requested.sample_rate_hz or ASR_RATE
-        if rate not in PCM_RATES:
-            raise AudioConfigError(f"PCM16 input sample_rate_hz must be one of {PCM_RATES}, got {rate}")
-    elif encoding == voice_pb2.AUDIO_ENCODING_OPUS:
-        rate = requested.sample_rate_hz or 48000
-        if rate not in OPUS_RATES:
-            raise AudioConfigError(f"Opus input sample_rate_hz must be one of {OPUS_RATES}, got {rate}")
-    else:
-        raise AudioConfigError(f"unsupported input encoding {_encoding_name(encoding)}")
-    return voice_pb2.AudioConfig(encoding=encoding, sample_rate_hz=rate, channels=1)
+    return _negotiate(requested, "input", ASR_RATE)
 
 
 def negotiate_output(requested: voice_pb2.AudioConfig, default_pcm_rate: int) -> voice_pb2.AudioConfig:
-    """The reply format: what the client asked for when supported, else the closest supported format."""
+    """The reply format: what the client asked for when supported, else the engine's PCM rate."""
+    return _negotiate(requested, "output", default_pcm_rate)
+
+
+def _negotiate(requested: voice_pb2.AudioConfig, direction: str, default_pcm_rate: int) -> voice_pb2.AudioConfig:
     encoding = requested.encoding or voice_pb2.AUDIO_ENCODING_PCM16
     if requested.channels not in (0, 1):
-        raise AudioConfigError(f"output audio must be mono (channels=1), got channels={requested.channels}")
+        raise AudioConfigError(f"{direction} audio must be mono (channels=1), got channels={requested.channels}")
     if encoding == voice_pb2.AUDIO_ENCODING_PCM16:
-        rate = requested.sample_rate_hz or default_pcm_rate
-        if rate not in PCM_RATES:
-            raise AudioConfigError(f"PCM16 output sample_rate_hz must be one of {PCM_RATES}, got {rate}")
+        rate, allowed, name = requested.sample_rate_hz or default_pcm_rate, PCM_RATES, "PCM16"
     elif encoding == voice_pb2.AUDIO_ENCODING_OPUS:
-        rate = requested.sample_rate_hz or 48000
-        if rate not in OPUS_RATES:
-            raise AudioConfigError(f"Opus output sample_rate_hz must be one of {OPUS_RATES}, got {rate}")
+        rate, allowed, name = requested.sample_rate_hz or 48000, OPUS_RATES, "Opus"
     else:
-        raise AudioConfigError(f"unsupported output encoding {_encoding_name(encoding)}")
+        raise AudioConfigError(f"unsupported {direction} encoding {_encoding_name(encoding)}")
+    if rate not in allowed:
+        raise AudioConfigError(f"{name} {direction} sample_rate_hz must be one of {allowed}, got {rate}")
     return voice_pb2.AudioConfig(encoding=encoding, sample_rate_hz=rate, channels=1)
 
 
