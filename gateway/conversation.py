@@ -241,6 +241,9 @@ class Conversation:
         try:
             self.limiter.spend(seconds)
         except RateExceeded as exc:
+            # Said as an event first: a client still writing may see the call's status as INTERNAL instead
+            # (grpc/grpc#36066), and must still learn why its stream ended.
+            self.error("rate_limited", str(exc), retryable=False)
             self.abort_status = (grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
             return
         self.session.metrics.total_audio_seconds += seconds

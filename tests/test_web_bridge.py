@@ -468,6 +468,19 @@ async def test_gateway_rejection_reaches_the_browser_as_a_close_code(envoy: Envo
         with contextlib.suppress(ConnectionClosed):
             for seq in range(len(pcm) // 640):
                 await ws.send(audio_event(pcm, seq))
-        code, reason = await closed(ws, 20.0)
-    assert code == 4000 + grpc.StatusCode.RESOURCE_EXHAUSTED.value[0]
-    assert "real time" in reason
+        received: list[voice_pb2.ServerEvent] = []
+        with contextlib.suppress(ConnectionClosed):
+            async with asyncio.timeout(20.0):
+                async for message in ws:
+                    received.append(voice_pb2.ServerEvent.FromString(message))
+        code, reason = ws.close_code, ws.close_reason or ""
+    # The gateway says why before it ends the stream, so the browser learns it whatever the close code.
+    errors = [e.error for e in received if e.WhichOneof("event") == "error"]
+    assert any(e.code == "rate_limited" and "real time" in e.message and not e.retryable for e in errors)
+    if code == 4000 + grpc.StatusCode.INTERNAL.value[0]:
+        # grpc/grpc#36066: the bridge's grpc.aio client, still writing when the gateway ended the call, may be
+        # handed INTERNAL instead of the real status; the error event above already carried the explanation.
+        assert "Internal error from Core" in reason
+    else:
+        assert code == 4000 + grpc.StatusCode.RESOURCE_EXHAUSTED.value[0]
+        assert "real time" in reason
