@@ -472,6 +472,7 @@ async def test_gateway_rejection_reaches_the_browser_as_a_close_code(envoy: Envo
         with contextlib.suppress(ConnectionClosed):
             async with asyncio.timeout(20.0):
                 async for message in ws:
+                    assert isinstance(message, bytes), "the bridge sends binary frames only"
                     received.append(voice_pb2.ServerEvent.FromString(message))
         code, reason = ws.close_code, ws.close_reason or ""
     # The gateway says why before it ends the stream, so the browser learns it whatever the close code.
