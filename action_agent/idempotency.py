@@ -13,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
+from action_agent.store.engine import is_sqlite_busy, sqlite_no_wait
 from action_agent.store.models import action_requests
 
 # Retries come within seconds; a week is generous.
@@ -46,7 +47,8 @@ class ResponseLog:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         # SQLite reads in WAL mode never wait for a writer, and an indexed point read is cheaper than a
-        # thread hop: such lookups run inline. PostgreSQL lookups go over the network: in a thread.
+        # thread hop: such lookups run inline, and so do writes while the write lock is free (see
+        # store.engine.sqlite_no_wait). PostgreSQL goes over the network: in a thread.
         self.inline_reads = engine.dialect.name == "sqlite"
         # One writer at a time from this process: on SQLite, colliding writers back off in sleeps of
         # milliseconds (the busy handler), which costs far more than waiting for a short insert here.
@@ -69,21 +71,31 @@ class ResponseLog:
 
     def put_many(self, items: list[tuple[int, str, str, bytes]]) -> list[bytes]:
         """Record several responses in one transaction; each result is the response that stands for its id."""
-        now = datetime.now(UTC)
         with self._write_lock, self._engine.begin() as conn:
-            out = []
-            for user_id, request_id, method, response in items:
-                values = {"user_id": user_id, "request_id": request_id, "method": method, "response": response,
-                          "created_at": now}
-                if _insert_new(conn, values):
-                    out.append(response)
-                else:
-                    out.append(_recorded(conn, user_id, request_id) or response)
-            return out
+            return _put(conn, items)
+
+    def _put_now(self, item: tuple[int, str, str, bytes]) -> bytes | None:
+        """Record on the calling thread without waiting for any lock; None when a lock is taken."""
+        if not self._write_lock.acquire(blocking=False):
+            return None
+        try:
+            # The commit, too, must not wait: the connection waits again only once the transaction is over.
+            with self._engine.connect() as conn, sqlite_no_wait(conn.connection.driver_connection), conn.begin():
+                return _put(conn, [item])[0]
+        except OperationalError as exc:
+            if is_sqlite_busy(exc):
+                return None
+            raise
+        finally:
+            self._write_lock.release()
 
     async def record(self, user_id: int, request_id: str, method: str, response: bytes) -> bytes:
-        """Record durably (group commit: answers finishing together share one transaction); returns the response
-        that stands for this request id."""
+        """Record durably; returns the response that stands for this request id. Inline when SQLite's write lock
+        is free; otherwise in a thread, with group commit (answers finishing together share one transaction)."""
+        if self.inline_reads and not self._queue:
+            stored = self._put_now((user_id, request_id, method, response))
+            if stored is not None:
+                return stored
         item = _Pending(user_id, request_id, method, response)
         self._queue.append(item)
         if self._flusher is None:
@@ -114,6 +126,19 @@ class ResponseLog:
         cutoff = (now or datetime.now(UTC)) - RETENTION
         with self._engine.begin() as conn:
             return conn.execute(delete(action_requests).where(action_requests.c.created_at < cutoff)).rowcount
+
+
+def _put(conn: Connection, items: list[tuple[int, str, str, bytes]]) -> list[bytes]:
+    now = datetime.now(UTC)
+    out = []
+    for user_id, request_id, method, response in items:
+        values = {"user_id": user_id, "request_id": request_id, "method": method, "response": response,
+                  "created_at": now}
+        if _insert_new(conn, values):
+            out.append(response)
+        else:
+            out.append(_recorded(conn, user_id, request_id) or response)
+    return out
 
 
 def _recorded(conn: Connection, user_id: int, request_id: str) -> bytes | None:

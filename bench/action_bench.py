@@ -3,7 +3,8 @@
     .venv/bin/python bench/action_bench.py [--requests 1000] [--concurrency 16] [--workers N]
 
 Starts `python -m action_agent` (N worker processes, default the CPU count, as in production) on a fresh
-SQLite database, then measures a read action
+SQLite database and calls it through the gateway's own client (its sessions spread over several connections,
+and so over the workers), then measures a read action
 (check_booking) and make_booking (Execute -> NEEDS_CONFIRMATION, then Confirm -> booked):
 sequential calls for latency, concurrent sessions for throughput. Prints the figures, the server's CPU
 time per action (the box may be shared: CPU time is the steadier figure) and the load average.
@@ -26,11 +27,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import grpc
 from luna.action.v1 import action_pb2 as pb
-from luna.action.v1 import action_pb2_grpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from gateway.action_client import ActionClient
+from gateway.settings import GatewaySettings
 from tests.action_support import Conversation, agent_server, request_now, seed_database, stamp
 
 VENUES = ("Olive Garden", "Sushi Zen", "Carrabba's Italian Grill", "The Blue Plate")
@@ -42,8 +43,8 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 class Bench:
-    def __init__(self, stub: action_pb2_grpc.ActionServiceStub) -> None:
-        self.stub = stub
+    def __init__(self, client: ActionClient) -> None:
+        self.client = client
         self.now = request_now()
         self.slots = itertools.count()
         self.users = itertools.count()
@@ -57,22 +58,22 @@ class Bench:
         return {"venue_name": venue, "party_size": 2, "date_time": start.isoformat()}
 
     async def check_booking(self, session: str) -> None:
-        talk = Conversation(self.stub, session_id=session, now=self.now)
-        reply = await self.stub.Execute(talk.request(pb.INTENT_CHECK_BOOKING), timeout=10)
+        talk = Conversation(self.client.stub(session), session_id=session, now=self.now)
+        reply = await self.client.execute(talk.request(pb.INTENT_CHECK_BOOKING))
         assert reply.status == pb.ACTION_STATUS_SUCCESS, reply
 
     async def make_booking(self, session: str) -> tuple[float, float]:
         # Booked by the demo user's friends, so the demo user's check_booking answer stays the same size.
         user = 2 + next(self.users) % 8
-        talk = Conversation(self.stub, session_id=f"{session}-u{user}", user_id=user, now=self.now)
+        session = f"{session}-u{user}"
+        talk = Conversation(self.client.stub(session), session_id=session, user_id=user, now=self.now)
         started = time.perf_counter()
-        prompt = await self.stub.Execute(talk.request(pb.INTENT_MAKE_BOOKING, **self.booking_entities()),
-                                         timeout=10)
+        prompt = await self.client.execute(talk.request(pb.INTENT_MAKE_BOOKING, **self.booking_entities()))
         asked = time.perf_counter()
         assert prompt.status == pb.ACTION_STATUS_NEEDS_CONFIRMATION, prompt
-        done = await self.stub.Confirm(pb.ConfirmRequest(
+        done = await self.client.confirm(pb.ConfirmRequest(
             request_id=uuid.uuid4().hex, session_id=talk.session_id, user_id=user,
-            confirmation_id=prompt.confirmation.confirmation_id, confirmed=True, now=stamp(self.now)), timeout=10)
+            confirmation_id=prompt.confirmation.confirmation_id, confirmed=True, now=stamp(self.now)))
         assert done.status == pb.ACTION_STATUS_SUCCESS, done
         return asked - started, time.perf_counter() - asked
 
@@ -118,9 +119,10 @@ def server_cpu_seconds(pid: int) -> float:
     return total
 
 
-async def run(address: str, n: int, workers: int, server_pid: int) -> None:
-    async with grpc.aio.insecure_channel(address) as channel:
-        bench = Bench(action_pb2_grpc.ActionServiceStub(channel))
+async def run(address: str, n: int, sessions: int, server_pid: int, connections: int) -> None:
+    client = ActionClient(address, timeout_seconds=10, connections=connections)
+    try:
+        bench = Bench(client)
         for i in range(50):  # warm up
             await bench.check_booking(f"warm-{i}")
         print("latency (sequential, one client):")
@@ -129,16 +131,20 @@ async def run(address: str, n: int, workers: int, server_pid: int) -> None:
         report("make_booking Execute (prompt)", [a for a, _ in pairs])
         report("make_booking Confirm (booked)", [b for _, b in pairs])
         report("make_booking prompt + confirm", [a + b for a, b in pairs])
-        print(f"throughput ({workers} concurrent sessions):")
-        cpu = server_cpu_seconds(server_pid)
-        rate = await concurrent(n * 2, workers, bench.check_booking)
+        print(f"throughput ({sessions} concurrent sessions over {connections} connections):")
+        cpu, client_cpu = server_cpu_seconds(server_pid), time.process_time()
+        rate = await concurrent(n * 2, sessions, bench.check_booking)
         per_action = (server_cpu_seconds(server_pid) - cpu) / (n * 2) * 1000
-        print(f"  check_booking                      {rate:7.1f} actions/s   (server CPU {per_action:.2f} ms/action)")
+        client_per_action = (time.process_time() - client_cpu) / (n * 2) * 1000
+        print(f"  check_booking                      {rate:7.1f} actions/s   (server CPU {per_action:.2f} ms/action, "
+              f"client {client_per_action:.2f})")
         cpu = server_cpu_seconds(server_pid)
-        rate = await concurrent(n // 2, workers, bench.make_booking)
+        rate = await concurrent(n // 2, sessions, bench.make_booking)
         per_booking = (server_cpu_seconds(server_pid) - cpu) / (n // 2) * 1000
         print(f"  make_booking (prompt + confirm)    {rate:7.1f} bookings/s ({rate * 2:.1f} RPCs/s)   "
               f"(server CPU {per_booking:.2f} ms/booking)")
+    finally:
+        await client.close()
 
 
 def main() -> None:
@@ -147,13 +153,15 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="action agent worker processes (default: the CPU count)")
+    parser.add_argument("--connections", type=int, default=GatewaySettings.model_fields["action_connections"].default,
+                        help="client connections, as the gateway holds (default: the gateway's default)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = seed_database(Path(tmp) / "luna.db")
         with agent_server(url, workers=args.workers) as server:
             print(f"action agent at {server.address} (pid {server.proc.pid}, {args.workers} worker(s)), SQLite, "
                   f"{os.cpu_count()} CPUs, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-            asyncio.run(run(server.address, args.requests, args.concurrency, server.proc.pid))
+            asyncio.run(run(server.address, args.requests, args.concurrency, server.proc.pid, args.connections))
             print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

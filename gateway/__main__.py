@@ -17,6 +17,8 @@ Environment:
   LUNA_TOKEN_SECRET            HMAC secret for session tokens (required)
   LUNA_GATEWAY_HOST/PORT       bind address (default 127.0.0.1:50051)
   LUNA_ACTION_AGENT_ADDRESS    the action agent (default 127.0.0.1:50052)
+  LUNA_ACTION_CONNECTIONS      connections to it, sessions spread over them and
+                               so over its worker processes (default 8)
   LUNA_IDLE_TIMEOUT_SECONDS    end idle sessions after this (default 300)
   LUNA_MAX_SESSIONS, LUNA_MAX_SESSIONS_PER_USER, LUNA_MAX_MESSAGE_BYTES  limits
   LUNA_AUDIO_BURST_MS          how far audio may run ahead of real time (1000)

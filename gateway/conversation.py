@@ -550,7 +550,8 @@ class Conversation:
             return False
         output = OutputEncoder(self.output_audio, QWEN_SAMPLE_RATE, self.settings.output_chunk_ms)
         conversation = qwen_engine.conversation(
-            self.services.action.stub, SessionContext(self.session.id, self.session.user_id, self.session.time_zone),
+            self.services.action.stub(self.session.id),
+            SessionContext(self.session.id, self.session.user_id, self.session.time_zone),
             understand_and_act=self.understand_and_act, output_audio=output, confirmations=self.session.context,
             on_action=self.on_qwen_action)
         try:

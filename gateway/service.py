@@ -45,7 +45,8 @@ class VoiceGatewayServicer(voice_pb2_grpc.VoiceGatewayServicer):
         self.token_secret = token_secret
         engine = create_engine(settings)
         qwen = create_qwen(settings) if engine is not None else None
-        action = ActionClient(settings.action_agent_address, settings.action_timeout_seconds)
+        action = ActionClient(settings.action_agent_address, settings.action_timeout_seconds,
+                              settings.action_connections)
         recognition = RecognitionPool(settings, settings.asr_workers) if engine and settings.asr_workers else None
         self.services = Services(
             settings=settings,

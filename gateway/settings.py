@@ -20,6 +20,8 @@ class GatewaySettings(CommonSettings):
     action_agent_address: str = Field(default="127.0.0.1:50052", validation_alias=_env("LUNA_ACTION_AGENT_ADDRESS"))
     # Seconds one Execute/Confirm call may take; a timed-out call is retried once with the same request_id.
     action_timeout_seconds: float = Field(default=10.0, gt=0, validation_alias=_env("LUNA_ACTION_TIMEOUT_SECONDS"))
+    # Connections to the action agent; sessions are spread over them, and so over its worker processes.
+    action_connections: int = Field(default=8, ge=1, le=64, validation_alias=_env("LUNA_ACTION_CONNECTIONS"))
 
     # ---- limits ----
     # Largest accepted gRPC message (one audio chunk or event).

@@ -1,4 +1,5 @@
-"""Pure parts of the action agent: venue and time resolution, speech wording, the tool registry's schemas."""
+"""Pure parts of the action agent: the graph's shape, venue and time resolution, speech wording, the tool
+registry's schemas."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from datetime import date, datetime
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from langgraph.checkpoint.memory import InMemorySaver
 
 from action_agent import speech_text as say
+from action_agent.graph.builder import build_graph
 from action_agent.resolution.datetimes import TimeZoneError, When, resolve_when, zone
 from action_agent.resolution.venues import Mentioned, resolve_venue
 from action_agent.tools.registry import REGISTRY, TOOLS
@@ -24,6 +27,19 @@ CATALOG = [
     VenueName(5, "Sushi Zen", ("Sushi Zen on 5th",), ("sushi", "japanese")),
     VenueName(6, "Sushi Zen Express", (), ("sushi", "japanese")),
 ]
+
+
+def test_the_graph_has_the_nodes_and_routes_of_the_spec():
+    edges = {(e.source, e.target) for e in build_graph(InMemorySaver()).get_graph().edges}
+    assert edges == {
+        ("__start__", "parse"),
+        ("parse", "resolve"), ("parse", "respond"), ("parse", "clarify"),
+        ("resolve", "validate"), ("resolve", "error"), ("resolve", "clarify"),
+        ("validate", "confirm"), ("validate", "execute"), ("validate", "error"), ("validate", "clarify"),
+        ("confirm", "execute"), ("confirm", "error"), ("confirm", "__end__"),
+        ("execute", "format"), ("execute", "error"),
+        ("format", "__end__"), ("error", "__end__"), ("clarify", "__end__"), ("respond", "__end__"),
+    }
 
 
 @pytest.mark.parametrize(("text", "venue_id"), [

@@ -5,8 +5,10 @@ PostgreSQL (the same database) when DATABASE_URL is PostgreSQL. Either way a pen
 survives a restart of the agent.
 
 The SQLite saver reads on the event loop (WAL readers never wait for writers, and a point read costs
-less than handing it to a thread) and writes on one thread hop per checkpoint; LangGraph's
-AsyncSqliteSaver would hop to its connection thread for every cursor, execute, fetch and commit.
+less than handing it to a thread). It writes on the loop too when the write lock is free, through a
+connection that never waits for it, and in a thread when another connection holds it (see
+store.engine.sqlite_no_wait); LangGraph's AsyncSqliteSaver would hop to its connection thread for every
+cursor, execute, fetch and commit.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy.engine import make_url
 
+from action_agent.store.engine import is_sqlite_busy
+
 POOL_SIZE = 10
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 
@@ -54,8 +58,8 @@ def describe_checkpoint_location(database_url: str) -> str:
     return sqlite_checkpoint_path(database_url)
 
 
-def _connect(path: str) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, check_same_thread=False, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+def _connect(path: str, timeout: float = SQLITE_BUSY_TIMEOUT_SECONDS) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, check_same_thread=False, timeout=timeout)
     if path != ":memory:":
         conn.execute("PRAGMA journal_mode=WAL")
         # WAL + NORMAL: a commit survives a crash of this process (what a restart needs) without an fsync per turn.
@@ -64,24 +68,29 @@ def _connect(path: str) -> sqlite3.Connection:
 
 
 class LoopSqliteSaver(SqliteSaver):
-    """LangGraph's SqliteSaver with the async API: reads inline on a second connection, writes in a thread."""
+    """LangGraph's SqliteSaver with the async API: reads inline on a second connection; writes inline on a
+    third that never waits for the write lock, or, when the lock is taken, in a thread on this one."""
 
-    def __init__(self, writer: sqlite3.Connection, reader: sqlite3.Connection | None) -> None:
+    def __init__(self, writer: sqlite3.Connection, reader: sqlite3.Connection | None,
+                 quick_writer: sqlite3.Connection | None) -> None:
         super().__init__(writer)
         self.setup()
-        # In-memory databases cannot be shared between connections: read through the writer then.
+        # In-memory databases cannot be shared between connections: read and write through the writer then
+        # (no other process can hold its lock).
         self._reader = SqliteSaver(reader) if reader is not None else self
         self._reader.is_setup = True
+        self._quick = SqliteSaver(quick_writer) if quick_writer is not None else self
+        self._quick.is_setup = True
 
     @classmethod
     @contextmanager
     def open(cls, path: str) -> Iterator[LoopSqliteSaver]:
         with closing(_connect(path)) as writer:
             if path == ":memory:":
-                yield cls(writer, None)
+                yield cls(writer, None, None)
                 return
-            with closing(_connect(path)) as reader:
-                yield cls(writer, reader)
+            with closing(_connect(path)) as reader, closing(_connect(path, timeout=0)) as quick_writer:
+                yield cls(writer, reader, quick_writer)
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         return self._reader.get_tuple(config)
@@ -94,10 +103,20 @@ class LoopSqliteSaver(SqliteSaver):
 
     async def aput(self, config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata,
                    new_versions: ChannelVersions) -> RunnableConfig:
+        try:
+            return self._quick.put(config, checkpoint, metadata, new_versions)
+        except sqlite3.OperationalError as exc:
+            if not is_sqlite_busy(exc):
+                raise
         return await asyncio.to_thread(self.put, config, checkpoint, metadata, new_versions)
 
     async def aput_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
                           task_path: str = "") -> None:
+        try:
+            return self._quick.put_writes(config, writes, task_id, task_path)
+        except sqlite3.OperationalError as exc:
+            if not is_sqlite_busy(exc):
+                raise
         await asyncio.to_thread(self.put_writes, config, writes, task_id, task_path)
 
     async def adelete_thread(self, thread_id: str) -> None:

@@ -54,7 +54,7 @@ async def parse(state: ActionAgentState) -> dict[str, Any]:
             "selected_tool": intent if intent in REGISTRY else None}
 
 
-async def route_after_parse(state: ActionAgentState) -> str:
+def route_after_parse(state: ActionAgentState) -> str:
     if state["intent"] in REGISTRY:
         return "resolve"
     return "respond" if state["intent"] in CONVERSATIONAL else "clarify"
@@ -97,7 +97,7 @@ async def validate(state: ActionAgentState) -> dict[str, Any]:
     return update
 
 
-async def route_after_validate(state: ActionAgentState) -> str:
+def route_after_validate(state: ActionAgentState) -> str:
     if state["execution_status"] == NEEDS_CLARIFICATION:
         return "clarify"
     if state["execution_status"] == FAILED:
@@ -137,7 +137,7 @@ async def confirm(state: ActionAgentState) -> dict[str, Any]:
     return {**answered, "execution_status": PENDING}
 
 
-async def route_after_confirm(state: ActionAgentState) -> str:
+def route_after_confirm(state: ActionAgentState) -> str:
     return {CANCELLED: "__end__", FAILED: "error"}.get(state["execution_status"], "execute")
 
 
@@ -161,7 +161,7 @@ async def execute(state: ActionAgentState, runtime: Runtime[GraphDeps]) -> dict[
     return {"execution_result": result, "execution_status": SUCCESS}
 
 
-async def route_after_execute(state: ActionAgentState) -> str:
+def route_after_execute(state: ActionAgentState) -> str:
     return "format" if state["execution_status"] == SUCCESS else "error"
 
 

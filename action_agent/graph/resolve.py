@@ -203,5 +203,5 @@ async def _resolve_invite(deps: GraphDeps, state: ActionAgentState, out: dict[st
 
 
 
-async def route_after_resolve(state: ActionAgentState) -> str:
+def route_after_resolve(state: ActionAgentState) -> str:
     return {FAILED: "error", NEEDS_CLARIFICATION: "clarify"}.get(state["execution_status"], "validate")
