@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 
 from gateway.speech.base import SpeechEngine
+from gateway.speech.embedded.asr import DecoderSettings
 from gateway.speech.embedded.engine import EmbeddedEngine
 from gateway.speech.embedded.language_model import normalize
 from luna_common.vocabulary import VenueName
@@ -149,3 +150,15 @@ async def test_synthesised_reply_is_recognised(engine: EmbeddedEngine) -> None:
     pcm = b"".join([c async for c in engine.synthesizer.synthesize("Book a table for 4 at 7:30 PM.", 16000)])
     final, _ = transcribe(engine, pcm)
     assert "seven thirty" in final and "four" in final
+
+
+def test_high_voices_are_decoded_with_a_frequency_warp(engine: EmbeddedEngine) -> None:
+    for voice, speed, warped in (("en-us+f3", 170, True), ("en-us+m3", 140, False)):
+        recognizer = engine.new_recognizer()
+        assert recognizer.warp is None  # audio waits until the pitch is known
+        for frame in audio.chunks(audio.silence(200) + audio.speech("cancel my booking at sushi zen", voice=voice,
+                                                                      speed=speed) + audio.silence(300)):
+            recognizer.accept(frame)
+        final = recognizer.finish()
+        assert recognizer.warp == (DecoderSettings().high_pitch_warp if warped else 1.0), voice
+        assert "sushi zen" in final, (voice, final)

@@ -8,7 +8,15 @@ import re
 import pocketsphinx
 import pytest
 
-from gateway.speech.embedded.language_model import corpus, expand, normalize, slot_values, write_model
+from gateway.speech.embedded.language_model import (
+    build_model,
+    corpus,
+    expand,
+    intent_weights,
+    normalize,
+    slot_values,
+    write_model,
+)
 from gateway.speech.embedded.ngram import ArpaModel, NGramCounts, estimate
 from gateway.speech.embedded.pronunciation import ipa_to_cmu, pronunciations, write_dictionary
 from gateway.understanding.demo_vocabulary import demo_vocabulary
@@ -125,3 +133,17 @@ def test_written_model_loads_in_a_decoder_with_generated_words(tmp_path) -> None
     decoder = pocketsphinx.Decoder(hmm=os.path.join(pocketsphinx.get_model_path(), "en-us", "en-us"),
                                    lm=files.lm_path, dict=files.dict_path, loglevel="FATAL")
     assert decoder.lookup_word("quokka") == files.generated["quokka"][0]
+
+
+def test_intent_weights_lift_small_intents_to_their_minimum_share() -> None:
+    weights = intent_weights({"make_booking": 9000, "greeting": 10, "deny": 1000}, min_share=0.02)
+    assert weights["make_booking"] == 1.0 and weights["deny"] == 1.0  # already above 2% of 10,010
+    assert weights["greeting"] * 10 == pytest.approx(0.02 * 10010)
+
+
+def test_intent_weights_make_short_replies_likelier_sentence_starts() -> None:
+    weighted, _ = build_model(demo_vocabulary())
+    plain, _ = build_model(demo_vocabulary(), min_share=0.0)
+    for word in ("thanks", "hello", "nope"):
+        assert weighted.prob(("<s>", word)) > plain.prob(("<s>", word)) + 1.0  # over ten times likelier
+    assert weighted.prob(("<s>", "book")) > plain.prob(("<s>", "book")) - 0.1  # bookings barely lose

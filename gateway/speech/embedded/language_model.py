@@ -85,6 +85,11 @@ def slot_values(vocabulary: Vocabulary) -> dict[str, list[str]]:
     }
 
 
+# Smallest share of the language model's training counts each intent gets (see intent_weights); measured on the
+# development set: 0.02 gave the best development figures but more off-domain speech forced onto domain words;
+# 0.01 kept most of the gain (intent 90.8% -> 92.0%) and the off-domain behaviour of none.
+MIN_INTENT_SHARE = 0.01
+
 _TOKEN_RE = re.compile(r"\(|\)|\[|\]|\||\{[a-z]+\}|[^()\[\]|{}]+")
 
 
@@ -129,12 +134,13 @@ def _fill(values: list[str], i: int, counter: itertools.count[int]) -> str:
     return values[(i + 7 * next(counter)) % len(values)]
 
 
-def corpus(vocabulary: Vocabulary, min_per_pattern: int = 6) -> list[str]:
-    """Training sentences: every pattern expansion, slots filled so each value appears in each pattern."""
+def corpus_by_intent(vocabulary: Vocabulary, min_per_pattern: int = 6) -> dict[str, list[str]]:
+    """Training sentences per intent: every pattern expansion, slots filled so each value appears in each pattern."""
     values = slot_values(vocabulary)
-    sentences: list[str] = []
+    out: dict[str, list[str]] = {}
     counter = itertools.count()
-    for patterns in PATTERNS.values():
+    for intent, patterns in PATTERNS.items():
+        sentences = out.setdefault(intent, [])
         for pattern in patterns:
             forms = expand(pattern)
             slots = {s for f in forms for s in _SLOT_RE.findall(f)}
@@ -145,7 +151,23 @@ def corpus(vocabulary: Vocabulary, min_per_pattern: int = 6) -> list[str]:
                     return _fill(values[m.group(1)], i, counter)
 
                 sentences.append(_SLOT_RE.sub(fill, form))
-    return sentences
+    return out
+
+
+def corpus(vocabulary: Vocabulary, min_per_pattern: int = 6) -> list[str]:
+    """All training sentences (see corpus_by_intent)."""
+    return [s for sentences in corpus_by_intent(vocabulary, min_per_pattern).values() for s in sentences]
+
+
+def intent_weights(sizes: dict[str, int], min_share: float = MIN_INTENT_SHARE) -> dict[str, float]:
+    """Count weight per intent so that each intent carries at least `min_share` of the corpus.
+
+    How many sentences an intent's patterns expand to says nothing about how often people say it: slot-heavy
+    booking patterns give tens of thousands, "no thanks" and "good evening" a few dozen. Unweighted, short replies
+    had almost no probability after <s> and came out as booking fragments ("never mind" -> "move my you").
+    """
+    total = sum(sizes.values())
+    return {intent: max(1.0, min_share * total / n) if n else 1.0 for intent, n in sizes.items()}
 
 
 @lru_cache(maxsize=1)
@@ -172,11 +194,14 @@ class LanguageModelFiles:
 
 
 def build_model(vocabulary: Vocabulary, general_weight: float = 0.15, general_top: int = 3000,
-                order: int = 3) -> tuple[ArpaModel, dict[str, list[str]]]:
+                order: int = 3, min_share: float = MIN_INTENT_SHARE) -> tuple[ArpaModel, dict[str, list[str]]]:
     """The ARPA model and the pronunciation of every word in it."""
     counts = NGramCounts(order)
-    for sentence in corpus(vocabulary):
-        counts.add(sentence.split())
+    by_intent = corpus_by_intent(vocabulary)
+    weights = intent_weights({intent: len(sentences) for intent, sentences in by_intent.items()}, min_share)
+    for intent, sentences in by_intent.items():
+        for sentence in sentences:
+            counts.add(sentence.split(), weights[intent])
     general = general_unigrams(general_top) if general_weight > 0 else {}
     model = estimate(counts, general, general_weight)
     words = {g[0] for g in model.grams[1] if not g[0].startswith("<")}

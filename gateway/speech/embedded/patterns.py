@@ -37,6 +37,29 @@ PATTERNS: dict[str, list[str]] = {
         "(get|book) us a table at {venue} [{when}]",
         "i'd like to (go to|eat at) {venue} [{when}] with {friend}",
         "somewhere nice for (our|my) (anniversary|birthday|date night) [for {party}] [{when}]",
+        "(we'd|we would|i'd|i would) love (a table|to book a table|a reservation|to eat) at {venue} [for {party}] "
+        "[{when}]",
+        "(grab|get|find|save|hold) (us|me) a (table|spot|booking) [for {party}] at {venue} [{when}]",
+        "(set up|arrange|organize|plan) (a|a dinner|dinner|lunch|a reservation|a table) [for {party}] at {venue} "
+        "[{when}]",
+        "(could|can|may) (i|we) (book|reserve|have) a table [for {party}] [at {venue}] [{when}]",
+        "(i'd|we'd) like to (make|get) a (reservation|booking) [for {party} [people]] at {venue} [{when}]",
+        "(put|put us|put me) down for (a table|{party}) at {venue} [{when}]",
+        "(can you|could you|please) (get|fit|squeeze) (me|us) (in|into) [at] {venue} [for {party}] [{when}]",
+        "(reserve|book) (us|me) (a table|a spot|seats) (for {party}|at {venue}) [{when}]",
+        "(we|i) need a table for {party} [(at|around) {time}] [{when}]",
+        "(can|could) you (book|reserve) (us|me) (something|a table) at {venue} [{when}]",
+        "(book|reserve) (me|us) in at {venue} [for {party}] [{when}]",
+        "(let's|i want to|we want to|i'd like to) (have|do|grab) (dinner|lunch|brunch) at {venue} [{when}] [for "
+        "{party}]",
+        "(book|reserve) a table for (me and|me with) {friend} at {venue} [{when}]",
+        "(a|one) table for {party} [please] [at {venue}] [{when}]",
+        "(do|make) a (reservation|booking) for {party} at {venue} [{when}] [please]",
+        "(go ahead and|just|please) (book|reserve) (it|that|a table|{venue}) [for {party}] [{when}]",
+        "(i'm|we're) (thinking|hoping) (of|to) (eat|eating|book|booking) at {venue} [{when}] [can you book it]",
+        "(is it possible|would it be possible) to (book|reserve|get) a table at {venue} [for {party}] [{when}]",
+        "(book|reserve) {venue} [for] {day} at {time} [for {party}]",
+        "(table|reservation|booking) at {venue} for {party} [people] {when}",
     ],
     "modify_booking": [
         "(change|move|push) (my|the|our) {day}('s|) (reservation|booking|dinner) to {time}",
@@ -54,6 +77,22 @@ PATTERNS: dict[str, list[str]] = {
         "(actually|instead) make it {when}",
         "(push|move) (it|the booking) (back|later|earlier) [by (an hour|thirty minutes|half an hour)]",
         "change (the|my) (party size|number of people) to {party}",
+        "(switch|shift|bump|move|change) (my|our|the) (reservation|booking|table|dinner) [at {venue}] to {when}",
+        "(can|could) (we|you|i) (switch|shift|move|change|push) (it|the time|the reservation|our reservation|our "
+        "table) to {when}",
+        "(change|move|switch) the time (of|for|on) (my|our|the) (reservation|booking) [at {venue}] [to {time}]",
+        "(we're|we are|there will be|there'll be) (now|actually) {party} [people] [instead] [(so|please)] "
+        "[(update|change) the (booking|reservation)]",
+        "(can|could) (we|you) make (it|the reservation|the booking|our table) (for|at) {when} [instead]",
+        "(i'd|we'd) like to (change|move|switch|push back|update) (my|our|the) (reservation|booking) [at {venue}] [to "
+        "{when}]",
+        "(make|change) (it|the reservation|our table) (a table|a party) (for|of) {party} [instead]",
+        "(can|could) (we|i) (come|arrive|do) (later|earlier|at {time}) instead",
+        "(push|move|bump) (our|my|the) {venue} (reservation|booking|table) (back|forward|later|earlier|to {when})",
+        "(add|remove) (one|two|a) (more|) (person|people|guest|guests) (to|from) (my|our|the) (reservation|booking) "
+        "[at {venue}]",
+        "(change|update) (my|our|the) (reservation|booking) [at {venue}] (for|to) {party} [people]",
+        "(actually|oh) (can we|let's|could we) (change|move|make) (it|that) (to|for) {when}",
     ],
     "cancel_booking": [
         "[please] cancel {day}('s|) (booking|reservation|dinner|table)",
@@ -66,6 +105,17 @@ PATTERNS: dict[str, list[str]] = {
         "cancel (it|that|that reservation|that booking|my table) [at {venue}]",
         "(we|i) (can't|cannot) make it to {venue} [{when}]",
         "drop my (reservation|booking) at {venue}",
+        "(get rid of|scrap|call off|delete|remove|drop) (my|our|the) (reservation|booking|table) [at {venue}] [{when}]",
+        "(please|can you|could you) (call off|scrap|drop|get rid of) (my|our|the) (reservation|booking|table|dinner) "
+        "[at {venue}] [{when}]",
+        "(we're|i'm|we are|i am) not (going|coming|able to make it) [to {venue}] [{when}] [(so|please)] [cancel "
+        "(it|the reservation|the booking|our table)]",
+        "(i|we) (don't|do not|no longer) need the (table|reservation|booking) [at {venue}] [{when}] [anymore]",
+        "(cancel|scrap) (our|the) {day}('s|) (reservation|booking|dinner|table) [at {venue}]",
+        "(something came up|plans changed) [(so|please)] cancel (my|our|the) (reservation|booking|table) [at {venue}]",
+        "(i'd|we'd) like to cancel (our|my|the) (reservation|booking|table) [at {venue}] [{when}]",
+        "(cancel|call off) (dinner|lunch) at {venue} [{when}]",
+        "(we|i) (have|need) to cancel [(our|my) (reservation|booking)] [at {venue}] [{when}]",
     ],
     "check_booking": [
         "(do i have|have i got) anything (booked|planned|reserved) [{when}]",
@@ -79,6 +129,18 @@ PATTERNS: dict[str, list[str]] = {
         "(where|when) am i (eating|having dinner|going) [{when}]",
         "do i have a (reservation|table|booking) at {venue} [{when}]",
         "(what|which) (reservations|bookings) do i have [{when}]",
+        "(what|which) (reservations|bookings|tables) (do i have|have i got|have i made) (coming up|this week|[{when}])",
+        "(anything|any reservations|any bookings) coming up [{when}]",
+        "(what's|what is|what do i have) (on|planned|booked) (for|this) (tonight|tomorrow|the "
+        "weekend|weekend|week|{day})",
+        "(when's|when is|what time's|what time is) (my|our) (reservation|booking|table|dinner|lunch) [at {venue}] "
+        "[{when}]",
+        "(remind me|tell me|can you tell me) (when|where|what time) (my|our) (reservation|booking|dinner) is",
+        "(did|has) (my|our) (reservation|booking) [at {venue}] (go through|been confirmed|get confirmed)",
+        "(is|are) (my|our) (reservation|booking|table) [at {venue}] (still on|confirmed|all set) [{when}]",
+        "(am i|are we) (booked|eating|going) (anywhere|out|somewhere) [{when}]",
+        "(what|where) (am i|are we) (booked|having dinner|eating) [{when}]",
+        "(list|show|read|give) me (all) my (reservations|bookings)",
     ],
     "get_recommendations": [
         "(recommend|suggest) somewhere (cheap|nice|good|fancy) for {cuisine} [food]",
@@ -103,6 +165,30 @@ PATTERNS: dict[str, list[str]] = {
         "(best|good|cheap) {cuisine} [food] (nearby|near me|around here|in the area)",
         "(find|show me) (places|restaurants) within {number} (miles|blocks|minutes)",
         "somewhere (good|nice) for {cuisine} [for {party}] [{when}]",
+        "(any|some) good {cuisine} (places|restaurants|spots) (close by|nearby|around here|near me|in the area)",
+        "(what's|what is|where's) (good|a good spot|a good place|the best place) (for|to get) {cuisine} [(around "
+        "here|nearby|close by|near me)]",
+        "(i|we) feel like {cuisine} [food] [{when}]",
+        "(i|we) feel like (eating|having) (something|some {cuisine}) [(cheap|fancy|spicy|light)] [{when}]",
+        "(anywhere|somewhere|any place) (good|nice|cheap|decent) (for|to get) {cuisine} [(around here|nearby|close "
+        "by)]",
+        "(can|could) you (recommend|suggest) (a|some|a good|any) [{cuisine}] "
+        "(place|restaurant|spot|places|restaurants) [(for dinner|for lunch|nearby|close by)]",
+        "(i'm|we're) (looking for|hungry for|after) (a|some|good) [(cheap|nice|good|fancy|romantic|quiet)] {cuisine} "
+        "[(place|restaurant|food)]",
+        "(i'm|we're) (looking for|after) (a|some) (cheap|nice|good|fancy|romantic|quiet|casual) "
+        "(place|restaurant|spot) (to eat|for dinner|for lunch) [{when}]",
+        "(where's|where is|what's|what is) (good|open|nice) (for) (dinner|lunch|brunch|breakfast) [(around "
+        "here|nearby)] [{when}]",
+        "(got|have you got|do you have) any (ideas|recommendations|suggestions) (for|about) (dinner|lunch|{cuisine}) "
+        "[{when}]",
+        "(where|what) should (i|we) (eat|have|get) (for|tonight|for dinner|for lunch) [{when}]",
+        "(somewhere|a place|a restaurant) (good|nice|quiet|romantic|cheap) for (a date|dinner|lunch|a group|{party}) "
+        "[{when}]",
+        "(what|which) {cuisine} (place|restaurant|spot) (is|would you) (best|good|recommend) [(around here|nearby)]",
+        "(show|give|find) me (the|some) (best|top|good|highly rated|cheap) (places|restaurants|spots) (for|to get) "
+        "{cuisine} [(nearby|around here)]",
+        "(know|do you know) (any|a) (good) {cuisine} (places|restaurants|spot|place) [(around here|nearby|close by)]",
     ],
     "search_venue": [
         "find the (closest|nearest) {cuisine} (place|restaurant)",
@@ -115,6 +201,14 @@ PATTERNS: dict[str, list[str]] = {
         "(search|look) for {cuisine} (places|restaurants) [nearby]",
         "(find|search) (a|the) {venue} (near me|nearby|close to me)",
         "where is {venue}",
+        "(is there|are there) (a|an|any) {venue} (anywhere|anywhere near here|anywhere nearby|close by|around)",
+        "(is there|are there) (a|an|any) {cuisine} (place|restaurant|places|restaurants) (anywhere|close by|in the "
+        "area|within walking distance)",
+        "(can you|could you|please) (find|locate|look up|search for) {venue} [for me]",
+        "(where's|where is|where can i find) (a|an|the) {venue} [(near here|around here|nearby|close by)]",
+        "(find|locate|show) (me) (the|a) (nearest|closest) {venue}",
+        "(i'm|we're) looking for {venue}",
+        "(have you heard of|do you know) [(a place|a restaurant) called] {venue}",
     ],
     "venue_info": [
         "what (kind|type) of food does {venue} (serve|have|do)",
@@ -129,6 +223,20 @@ PATTERNS: dict[str, list[str]] = {
         "does {venue} (have|serve|do) (vegetarian|vegan|gluten free) (food|options|dishes)",
         "what('s| is) the (address|phone number|rating) (of|for) {venue}",
         "(give me|i want) (info|information|details) (about|on) {venue}",
+        "(what's|what is|how's|how is) {venue} like [for (dinner|lunch|a date)]",
+        "(is|are) {venue} (any good|good|nice|worth (it|going to|trying)|popular|expensive|cheap|pricey|fancy|kid "
+        "friendly)",
+        "(is|are) the (food|service|place) (at|in) {venue} (any good|good|nice|expensive)",
+        "(what do|what did) (people|customers) (think|say) (of|about) {venue}",
+        "(what's|what is) (on) the menu at {venue}",
+        "what (dishes|food) (does {venue} (serve|have)|is {venue} (known|famous) for)",
+        "(can you|could you) tell me (about|more about|a bit about) {venue}",
+        "(how|what) (are|is) {venue}('s|) (reviews|rating|prices|menu|hours)",
+        "(how much|how expensive) (is|does) (it cost to eat|a meal|dinner) at {venue}",
+        "(does|do) {venue} (take|accept|have|offer) (reservations|credit cards|outdoor seating|parking|a kids "
+        "menu|takeout|delivery)",
+        "(what are|what're) the (hours|prices|reviews|ratings) (at|for|of) {venue}",
+        "(what's|what is) {venue}('s|) (address|phone number|rating|price range|menu)",
     ],
     "check_availability": [
         "are there (any) tables (left|available|free) at {venue} [{when}]",
@@ -142,6 +250,20 @@ PATTERNS: dict[str, list[str]] = {
         "(is|are) {venue} (busy|full|booked|available) [{when}]",
         "what time (does|do) {venue} (open|close)",
         "any (tables|openings) (at|for) {venue} [for {party}] [{when}]",
+        "(is there|do they have|does {venue} have|have they got) (room|space|a table|any tables|availability) for "
+        "{party} [at {venue}] [{when}]",
+        "(is there|any) room (at|in) {venue} [for {party}] [{when}]",
+        "(can|could) (i|we|{party} of us) (get in|get a table) (at|to|into) {venue} [{when}]",
+        "(is there|are there) (a|any) (table|tables) (free|open|available) at {venue} [{when}] [for {party}]",
+        "(does|do) {venue} have (anything|any tables|any space|any room) (free|open|available|left) [for {party}] "
+        "[{when}]",
+        "(check|see) (if|whether) {venue} (has|is) (a table|room|space|availability|open|free|fully booked) [for "
+        "{party}] [{when}]",
+        "(is|are) {venue} (fully booked|booked up|open|still open|open late|busy) [{when}]",
+        "(how busy|how full) is {venue} [{when}]",
+        "(when|what time) (does|do|is) {venue} (open|close|opening|closing) [{when}]",
+        "(are there|is there) (any) (openings|availability|slots|seats) (at|for) {venue} [for {party}] [{when}]",
+        "(could|can|will) {venue} (fit|seat|take) {party} [people] [{when}]",
     ],
     "find_friends": [
         "(which|who) of my friends (are|is) (free|around|available|going out) [{when}]",
@@ -155,6 +277,17 @@ PATTERNS: dict[str, list[str]] = {
         "who (wants|wants to grab) (dinner|lunch|food|{cuisine}) [{when}]",
         "(which|what) friends (like|are into) {cuisine} [food]",
         "has {friend} been to {venue}",
+        "(is anyone|is anybody|are any of my friends|are my friends) (free|around|available|up for "
+        "(dinner|lunch|{cuisine})|hungry) [{when}]",
+        "(who's|who is|who'd be|who would be) (up for|free for|down for|keen on) (dinner|lunch|{cuisine}|a "
+        "bite|drinks) [{when}]",
+        "(which|what) friends (are|would be) (free|around|up for it|available) [{when}]",
+        "(find|get) (me) (someone|somebody|a friend|friends) to (eat|have dinner|have lunch|go out) with [{when}]",
+        "(is|are) {friend} (and {friend}) (free|around|available|busy|going out|hungry) [{when}]",
+        "(who|which of my friends) (likes|like|loves|is into) {cuisine} [food]",
+        "(who|which friends) (want|wants|would like) to (come|join me|join us|go out) [(to {venue}|for {cuisine})] "
+        "[{when}]",
+        "(see|check) (if|whether) (anyone|any of my friends|{friend}) (is|are) (free|around|available) [{when}]",
     ],
     "send_invite": [
         "send (an|the) invitation to {friend} [and {friend}] [for {day}]",
@@ -168,6 +301,16 @@ PATTERNS: dict[str, list[str]] = {
         "(invite|bring) my friend {friend} [along] [to {venue}]",
         "(let's|can you) (invite|ask) {friend} [and {friend}] (to dinner|to lunch|along|too)",
         "add {friend} to (the|my) (booking|reservation|invite)",
+        "(can you|could you|please) (invite|ask) {friend} [and {friend}] (to|for) (dinner|lunch|{venue}|the "
+        "reservation|the booking) [{when}]",
+        "(send|shoot|text) {friend} [and {friend}] (an|the) (invite|invitation) [(for|to) (dinner|lunch|{venue})] "
+        "[{when}]",
+        "(let|tell) {friend} (know) [(she's|he's|they're)] (invited|to come|to join us) [(to|at) {venue}] [{when}]",
+        "(see|ask) (if|whether) {friend} (wants to|can|would like to) (come|join|join us) [(to|at) {venue}] [{when}]",
+        "(share|send) (the|my|our|this) (reservation|booking|plan|details) (with|to) {friend} [and {friend}]",
+        "(bring|add) {friend} [and {friend}] (along|to the (reservation|booking|table|dinner))",
+        "(i want to|i'd like to|let's) invite {friend} [and {friend}] [(to|for) (dinner|lunch|{venue})] [{when}]",
+        "(invite|ask) {friend} (out) (to|for) (dinner|lunch|{cuisine}) [{when}]",
     ],
     "respond_invite": [
         "(accept|decline|reject) {friend}'s (invite|invitation)",
@@ -179,6 +322,14 @@ PATTERNS: dict[str, list[str]] = {
         "(yes|no) (i'll|i will|i can't|i can) (come|go|make it) [to {venue}] [with {friend}]",
         "(say yes|say no|reply yes|reply no) to {friend}[('s|) (invite|invitation)]",
         "i (can't|cannot|can|will) make it [to {friend}('s|) dinner]",
+        "(yes|yeah|sure) (i'm|i am|we're) (in|coming|down) [for {friend}('s|) (dinner|lunch|invite)]",
+        "(tell|let) {friend} (know) (i'll|i will|i'd love to|i can't|i won't) (be there|come|join|make it)",
+        "(count me in|i'm in|sign me up) (for|to) {friend}('s|) (dinner|lunch|invite|invitation|thing)",
+        "(i'll|i will|i'd love to) (join|go to|come to) {friend}('s|) (dinner|lunch|thing)",
+        "(i|i'll) (have to|need to|must) (decline|pass on|skip) {friend}('s|) (invite|invitation|dinner|lunch)",
+        "(reply|respond|answer) (yes|no) to (the|that) (invite|invitation) [from {friend}]",
+        "(accept|decline|turn down) (it|that|the invite|the invitation|that invitation)",
+        "(sorry|no) (tell {friend}) (i can't|i won't|i'm not) (make it|come|coming|going)",
     ],
     "check_invites": [
         "(has|did) anyone invite(d|) me to (dinner|lunch|anything) [{when}]",
@@ -189,6 +340,12 @@ PATTERNS: dict[str, list[str]] = {
         "what (invites|invitations) do i have",
         "(check|any) (new) (invites|invitations) [from {friend}]",
         "who (invited|has invited) me [{when}]",
+        "(have i|did i) (got|get|been sent|receive) any (invites|invitations) [{when}]",
+        "(any|are there any|got any) (invites|invitations) (for me|waiting|pending|today) [{when}]",
+        "(has|did) (anybody|someone|anyone|{friend}) (sent|send) me (an invite|an invitation|anything) [{when}]",
+        "(what|which) (invites|invitations) (are|have) (waiting|pending|come in)",
+        "(am i|have i been) invited (to anything|anywhere|out) [{when}]",
+        "(check|show|read) (my|the) (pending|new|latest) (invites|invitations)",
     ],
     "get_directions": [
         "(give me|get me) directions to {venue}",
@@ -199,6 +356,14 @@ PATTERNS: dict[str, list[str]] = {
         "(what's|what is) the (best|fastest) way to (get to) {venue}",
         "where is {venue} (located|exactly)",
         "(how do i|how can i) (walk|drive) to {venue}",
+        "(how|which way) do (i|we) (get|go) to {venue} [from here]",
+        "(can you|could you|please) (give me|show me|get me) directions to {venue}",
+        "(i need|we need) (directions|the route|the way) to {venue}",
+        "(navigate|guide|route|walk) (me|us) to {venue}",
+        "(what's|what is) the (way|route|quickest way|easiest way) to {venue} [from here]",
+        "(how|where) do i (find|reach) {venue}",
+        "(take|get) (me|us) (to|over to) {venue} [please]",
+        "(show|tell) me how to get to {venue}",
     ],
     "estimate_travel": [
         "how (long|far) is the (walk|drive|ride) to {venue}",
@@ -210,30 +375,51 @@ PATTERNS: dict[str, list[str]] = {
         "(what's|what is) the (travel|walking|driving) time to {venue}",
         "how many (minutes|miles) (to|from) {venue}",
         "(can|could) (i|we) (walk|get) to {venue} in {number} minutes",
+        "how (long|far) (will|would|does) it take (me|us) to (get|walk|drive) (to|there|to {venue})",
+        "is {venue} (far|close|nearby|walkable|within walking distance) [from (here|me)]",
+        "(how many|how much) (minutes|time|miles) (is it|will it take|does it take) to (get to|reach|walk to|drive "
+        "to) {venue}",
+        "(how long|how far) (is|would be) the (trip|walk|drive|ride|journey|commute) (to|over to) {venue} [from here]",
+        "(how soon|when) (can|could|would) (i|we) (get|be|arrive) (to|at) {venue} [if (i|we) leave now]",
+        "(how far away|how far) is it to {venue}",
+        "(what's|what is) the (distance|eta|travel time) to {venue} [(from here|by car|on foot|walking)]",
     ],
     "greeting": [
         "(hello|hi|hey) [(there|luna)]", "(good) (morning|afternoon|evening) [luna]", "hey luna",
         "(what's up|how are you|how's it going) [luna]",
+        "(hi|hello|hey) (luna) (how are you|how's it going|good to see you)",
+        "(morning|evening) [luna]",
     ],
     "thanks": [
         "(thank you|thanks) [(so much|a lot|luna|very much)]",
         "(that's|that is) (great|perfect|awesome) (thanks|thank you)",
         "(cheers|appreciate it|much appreciated)", "thanks for (your|the) help",
+        "(great|perfect|awesome|wonderful|lovely|cool|nice) [(thanks|thank you)] [luna]",
+        "(thanks|thank you) (for that|for your help|for the help|luna)",
     ],
     "help": [
         "(what can you do|what do you do|how does this work)", "(help|help me) [please]", "what can i (ask|say) [you]",
         "(i need help|can you help me) [with (something|a booking|my reservation)]", "how do i (use this|book a table)",
+        "(what|which) (things|stuff) can (you|i) (do|ask)",
+        "(tell me|show me) (what you can do|how this works)",
+        "(how|what) can you help (me) with",
     ],
     "confirm": [
         "(yes|yeah|yep|yup|sure|correct|right|exactly|absolutely|definitely|perfect|okay|ok)",
         "(yes|yeah|sure) [(please|go ahead|do it|that's right|book it|confirm|that works|sounds good)]",
         "(go ahead|do it|confirm|confirmed|sounds good|that works|that's right|that's correct|book it)",
         "(yes|yeah) (that's|that is) (right|correct|fine|perfect)",
+        "(yes|yeah|yep|sure) (please|that's fine|that's great|go for it|please do|do it)",
+        "(that's|that is|sounds) (fine|great|good|perfect|right)",
+        "(please do|go for it|let's do it|let's do that|all good)",
     ],
     "deny": [
         "(no|nope|nah|no thanks|no thank you|not now|never mind|cancel|stop|forget it)",
         "no (that's|that is) (wrong|not right|not it)", "(don't|do not) (do that|book it|bother)",
         "no [(don't|not that|wait|cancel that|never mind)]", "(cancel that|scratch that|forget about it)",
+        "(no|nope|nah) (that's|that is) (not it|not right|wrong)",
+        "(no|not) (that one|right now|today|thanks|thank you)",
+        "(hold on|wait|stop|don't)",
     ],
     "answers": [
         "{when}", "at {time}", "{time}", "{day}", "(for) {party} [people]", "{party} (people|of us)",
@@ -241,5 +427,10 @@ PATTERNS: dict[str, list[str]] = {
         "{venue}", "(at|to) {venue}", "{friend}", "{friend} and {friend}", "with {friend}", "{cuisine} [food|please]",
         "(the) (first|second|third|last) (one)", "(make it|how about|what about) {when}",
         "(how about|what about) {venue} [instead]", "(me and|with) {friend} [and {friend}]",
+        "(for) {party} (please)",
+        "(around|about|at about|at around) {time}",
+        "(maybe|how about|what about) {day} [at {time}]",
+        "(it's|it's just|just) {party} [of us]",
+        "(the) {venue} [one] [please]",
     ],
 }
