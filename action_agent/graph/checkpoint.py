@@ -113,7 +113,8 @@ class LoopSqliteSaver(SqliteSaver):
     async def aput_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
                           task_path: str = "") -> None:
         try:
-            return self._quick.put_writes(config, writes, task_id, task_path)
+            self._quick.put_writes(config, writes, task_id, task_path)
+            return
         except sqlite3.OperationalError as exc:
             if not is_sqlite_busy(exc):
                 raise
