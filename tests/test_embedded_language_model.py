@@ -125,6 +125,14 @@ def test_names_get_espeak_readings_as_alternates() -> None:
     assert named["garden"] == plain["garden"]
 
 
+def test_accent_readings_join_as_alternates() -> None:
+    american = pronunciations({"party", "for", "table"})
+    both = pronunciations({"party", "for", "table"}, accents=("en-gb",))
+    assert both["party"] == [*american["party"], "P AA T IY"]  # the r dropped
+    assert both["for"] == [*american["for"], "F AO"]
+    assert both["table"] == american["table"]  # same reading: no duplicate
+
+
 def test_written_model_loads_in_a_decoder_with_generated_words(tmp_path) -> None:
     vocab = Vocabulary((VenueName(1, "Quokka Osteria", ("Quokka",)),), ("Marisol",), ("italian",))
     files = write_model(vocab, str(tmp_path), general_weight=0.05, general_top=500)

@@ -24,7 +24,7 @@ from bench.asr_eval.blind_sentences import BLIND
 from bench.asr_eval.sentences import IN_DOMAIN, OFF_DOMAIN, TEST
 from gateway.speech.embedded.asr import DecoderSettings
 from gateway.speech.embedded.engine import EmbeddedEngine
-from gateway.speech.embedded.language_model import normalize
+from gateway.speech.embedded.language_model import ACCENTS, normalize
 from tests import audio
 
 # (espeak-ng voice, words per minute)
@@ -127,6 +127,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--show-errors", action="store_true")
     parser.add_argument("--general-weight", type=float, default=0.15)
     parser.add_argument("--general-top", type=int, default=3000)
+    parser.add_argument("--accents", default=",".join(ACCENTS),
+                        help="espeak-ng voices whose readings join the dictionary, comma-separated ('' for none)")
     defaults = DecoderSettings()
     for name in ("lw", "beam", "wbeam", "pbeam", "wip", "noise_floor", "reject_general_share"):
             parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(defaults, name))
@@ -144,7 +146,9 @@ def main(argv: list[str] | None = None) -> None:
                        bestpath=not args.no_bestpath, reject_general_share=args.reject_general_share,
                        remove_noise=not args.no_remove_noise, cmn_init=None if args.no_cmn_init else defaults.cmn_init)
     started = time.monotonic()
-    engine = EmbeddedEngine(settings=settings, general_weight=args.general_weight, general_top=args.general_top)
+    accents = tuple(a for a in args.accents.split(",") if a)
+    engine = EmbeddedEngine(settings=settings, general_weight=args.general_weight, general_top=args.general_top,
+                            accents=accents)
     build_s = time.monotonic() - started
     rebuild_started = time.monotonic()
     engine.update_vocabulary(replace(engine.vocabulary, friend_names=(*engine.vocabulary.friend_names, "Zed")))
@@ -188,7 +192,8 @@ def report(results: list[Result], off: list[tuple[str, str, str | None]], venue_
            settings: DecoderSettings, args: argparse.Namespace, build_s: float, rebuild_s: float,
            have_understanding: bool) -> None:
     print(f"asr_eval  {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC  host={platform.node()} cpus={os.cpu_count()}")
-    print(f"settings  {settings}  general_weight={args.general_weight} general_top={args.general_top}")
+    print(f"settings  {settings}  general_weight={args.general_weight} general_top={args.general_top} "
+          f"accents={args.accents or 'none'}")
     print(f"model     first build {build_s:.2f}s, rebuild after a vocabulary change {rebuild_s:.2f}s")
     groups: list[tuple[str, list[Result]]] = [("all", results)]
     for split in sorted({r.split for r in results}):

@@ -14,7 +14,7 @@ import time
 import weakref
 
 from gateway.speech.embedded.asr import DecoderPool, DecoderSettings, PocketsphinxRecognizer
-from gateway.speech.embedded.language_model import LanguageModelFiles, write_model
+from gateway.speech.embedded.language_model import ACCENTS, LanguageModelFiles, write_model
 from gateway.speech.embedded.tts import EspeakSynthesizer, EspeakVoice
 from gateway.understanding.demo_vocabulary import demo_vocabulary
 from luna_common.vocabulary import Vocabulary
@@ -27,8 +27,9 @@ class EmbeddedEngine:
 
     def __init__(self, vocabulary: Vocabulary | None = None, settings: DecoderSettings | None = None,
                  voice: EspeakVoice | None = None, general_weight: float = 0.15, general_top: int = 3000,
-                 order: int = 3, workdir: str | None = None) -> None:
+                 order: int = 3, workdir: str | None = None, accents: tuple[str, ...] = ACCENTS) -> None:
         self._order = order
+        self._accents = accents
         self._general_weight = general_weight
         self._general_top = general_top
         self._own_workdir = workdir is None
@@ -88,4 +89,5 @@ class EmbeddedEngine:
     def _build(self, vocabulary: Vocabulary) -> LanguageModelFiles:
         self._builds += 1
         directory = os.path.join(self._workdir, f"model-{self._builds}")
-        return write_model(vocabulary, directory, self._general_weight, self._general_top, self._order)
+        return write_model(vocabulary, directory, self._general_weight, self._general_top, self._order,
+                           self._accents)

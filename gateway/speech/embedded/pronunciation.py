@@ -1,12 +1,15 @@
 """Pronunciations in the CMU phone set: CMUdict first, espeak-ng's IPA mapped to CMU phones for the rest.
 
 "Carrabba's" is not in CMUdict; espeak-ng reads it as /kæɹˈæbəz/, which maps to K AE R AE B AH Z.
+Accent readings (espeak-ng's British English, say) join as alternates, so "for" is also F AO and "party" P AA T IY.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
+import threading
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 import pocketsphinx
@@ -66,6 +69,22 @@ def espeak_ipa(words: list[str], voice: str = "en-us") -> list[str]:
                            timeout=10).stdout.decode().strip() for w in words]
 
 
+_readings: dict[tuple[str, str], str] = {}  # (voice, word) -> IPA: a rebuild asks again for nearly every word
+_readings_lock = threading.Lock()
+
+
+def cached_ipa(words: Sequence[str], voice: str = "en-us") -> list[str]:
+    """espeak_ipa, remembered per word for the life of the process (espeak-ng takes ~0.5 ms a word)."""
+    with _readings_lock:
+        missing = [w for w in dict.fromkeys(words) if (voice, w) not in _readings]
+    if missing:
+        found = dict(zip(missing, espeak_ipa(missing, voice), strict=True))
+        with _readings_lock:
+            _readings.update(((voice, w), ipa) for w, ipa in found.items())
+    with _readings_lock:
+        return [_readings[(voice, w)] for w in words]
+
+
 @lru_cache(maxsize=1)
 def cmudict() -> dict[str, list[str]]:
     """CMUdict as shipped with pocketsphinx: word → pronunciations (alternates "word(2)" folded in)."""
@@ -80,21 +99,33 @@ def cmudict() -> dict[str, list[str]]:
     return entries
 
 
-def pronunciations(words: set[str] | list[str], names: set[str] | frozenset[str] = frozenset()
+def pronunciations(words: Iterable[str], names: set[str] | frozenset[str] = frozenset(),
+                   accents: Sequence[str] = (), accented: set[str] | frozenset[str] | None = None
                    ) -> dict[str, list[str]]:
     """Pronunciations (space-separated CMU phones) for every word; generated ones for words CMUdict lacks.
 
     Words of `names` (venues, friends) also get espeak-ng's reading as an alternate when it differs from
     CMUdict's: names are said several ways ("napoli" with the vowel of "pot" or of "but", "kimchi").
+    Every word of `accented` (default: all) also gets its reading in each espeak-ng voice of `accents` (e.g.
+    "en-gb") when that differs.
     """
     known = cmudict()
+    words = set(words)
     result = {w: list(known[w]) for w in words if w in known}
     generate = sorted(w for w in words if w not in known or w in names)
-    for word, ipa in zip(generate, espeak_ipa(generate), strict=True):
-        phones = " ".join(ipa_to_cmu(ipa))
-        if phones and phones not in result.setdefault(word, []):
-            result[word].append(phones)
+    for word, ipa in zip(generate, cached_ipa(generate), strict=True):
+        _add(result.setdefault(word, []), ipa)
+    spelled = sorted(w for w, p in result.items() if p and (accented is None or w in accented))
+    for voice in accents:
+        for word, ipa in zip(spelled, cached_ipa(spelled, voice), strict=True):
+            _add(result[word], ipa)
     return {w: p for w, p in result.items() if p}
+
+
+def _add(alternates: list[str], ipa: str) -> None:
+    phones = " ".join(ipa_to_cmu(ipa))
+    if phones and phones not in alternates:
+        alternates.append(phones)
 
 
 def write_dictionary(path: str, prons: dict[str, list[str]]) -> None:
