@@ -72,11 +72,12 @@ class Services:
     # Qwen-Omni realtime (speech to speech) when configured; `engine` is then its fallback.
     qwen: QwenEngine | None = None
 
-    def new_recognizer(self) -> AsyncRecognizer:
+    def new_recognizer(self, speaker: str) -> AsyncRecognizer:
         if self.recognition is not None:
-            return self.recognition.new_recognizer()
-        assert self.engine is not None
-        return ThreadRecognizer(self.engine.new_recognizer)
+            return self.recognition.new_recognizer(speaker)
+        engine = self.engine
+        assert engine is not None
+        return ThreadRecognizer(lambda: engine.new_recognizer(speaker))
 
 
 @dataclass
@@ -272,7 +273,8 @@ class Conversation:
         turn_id = new_turn_id()
         utterance = None
         if self.engine is not None:
-            utterance = Utterance(self.services.new_recognizer(), lambda text: self.on_partial(turn_id, text))
+            utterance = Utterance(self.services.new_recognizer(self.session.id),
+                                  lambda text: self.on_partial(turn_id, text))
             utterance.feed(event.audio)
         overlapped = self.reply_active()
         self.listening = Listening(turn_id, utterance, overlapped)

@@ -24,8 +24,9 @@ def engine() -> Iterator[EmbeddedEngine]:
     eng.close()
 
 
-def transcribe(engine: EmbeddedEngine, pcm: bytes, frame_ms: int = 20) -> tuple[str, list[str]]:
-    recognizer = engine.new_recognizer()
+def transcribe(engine: EmbeddedEngine, pcm: bytes, frame_ms: int = 20,
+               speaker: str | None = None) -> tuple[str, list[str]]:
+    recognizer = engine.new_recognizer(speaker)
     partials = [p for f in audio.chunks(audio.silence(200) + pcm + audio.silence(300), frame_ms)
                 if (p := recognizer.accept(f)) is not None]
     return recognizer.finish(), partials
@@ -52,6 +53,33 @@ def test_british_speech_is_recognised(engine: EmbeddedEngine, text: str, expecte
     final, _ = transcribe(engine, audio.speech(text, voice="en-gb", speed=160))
     for phrase in expected:
         assert phrase in final, (phrase, final)
+
+
+def test_each_speaker_continues_from_their_own_cepstral_mean() -> None:
+    engine = EmbeddedEngine()
+    try:
+        speech = audio.speech("is olive garden open tonight", speed=150)
+        loud_noise = audio.mix(speech, audio.noise(len(speech) * 1000 // (2 * audio.RATE), 0.05, seed=3))
+        transcribe(engine, speech, speaker="alice")
+        transcribe(engine, loud_noise, speaker="bob")  # the one pooled decoder now holds bob's mean
+        pool = engine._pool
+        alice, bob = pool.speaker_cmn("alice", 1.0), pool.speaker_cmn("bob", 1.0)
+        assert alice is not None and bob is not None and alice != bob
+        # A turn of no audio leaves the mean where it started: alice's own, not bob's that the decoder held.
+        engine.new_recognizer("alice").finish()
+        assert pool.speaker_cmn("alice", 1.0) == alice
+    finally:
+        engine.close()
+
+
+def test_remembered_speakers_are_bounded(monkeypatch: pytest.MonkeyPatch, engine: EmbeddedEngine) -> None:
+    pool = engine._pool
+    monkeypatch.setattr(pool, "MAX_SPEAKERS", 3)
+    for k in range(5):
+        pool.remember_cmn(f"s{k}", 1.0, f"{k},0,0")
+    pool.speaker_cmn("s2", 1.0)  # recently used: kept
+    pool.remember_cmn("s5", 1.0, "5,0,0")
+    assert [pool.speaker_cmn(f"s{k}", 1.0) for k in range(6)] == [None, None, "2,0,0", None, "4,0,0", "5,0,0"]
 
 
 def test_partial_hypotheses_arrive_while_audio_streams(engine: EmbeddedEngine) -> None:

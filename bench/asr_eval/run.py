@@ -88,11 +88,11 @@ def noisy(pcm: bytes, snr_db: float, seed: int) -> bytes:
     return audio.mix(pcm, audio.noise(len(pcm) * 1000 // (2 * audio.RATE), level, seed=seed))
 
 
-def recognise(engine: EmbeddedEngine, pcm: bytes) -> tuple[str, float]:
+def recognise(engine: EmbeddedEngine, pcm: bytes, speaker: str | None = None) -> tuple[str, float]:
     """Stream 20 ms frames with 300 ms of silence either side, as the gateway would; return text and CPU seconds."""
     frames = audio.chunks(audio.silence(300) + pcm + audio.silence(300))
     start = time.process_time()
-    recognizer = engine.new_recognizer()
+    recognizer = engine.new_recognizer(speaker)
     for frame in frames:
         recognizer.accept(frame)
     text = recognizer.finish()
@@ -138,6 +138,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-bestpath", action="store_true")
     parser.add_argument("--no-remove-noise", action="store_true")
     parser.add_argument("--no-cmn-init", action="store_true", help="fresh decoders start from the model's mean")
+    parser.add_argument("--no-sessions", action="store_true",
+                        help="no speaker key: each turn starts from the previous turn's cepstral mean, whoever spoke "
+                             "it (by default each voice and noise condition is one session, as the gateway passes "
+                             "the session id)")
     args = parser.parse_args(argv)
 
     settings = replace(defaults, lw=args.lw, noise_floor=args.noise_floor, beam=args.beam, wbeam=args.wbeam,
@@ -163,7 +167,8 @@ def main(argv: list[str] | None = None) -> None:
         pcm = audio.speech(text, voice=voice, speed=speed)
         if snr is not None:
             pcm = noisy(pcm, snr, seed=k)
-        hyp, cpu = recognise(engine, pcm)
+        speaker = None if args.no_sessions else f"{voice}@{speed}{' noisy' if snr is not None else ''}"
+        hyp, cpu = recognise(engine, pcm, speaker)
         ref_words, hyp_words = _score_words(text), _score_words(hyp)
         flat_hyp = " " + " ".join(hyp_words) + " "
         found = sum(1 for key in keys if " " + " ".join(_score_words(key)) + " " in flat_hyp)
@@ -193,7 +198,7 @@ def report(results: list[Result], off: list[tuple[str, str, str | None]], venue_
            have_understanding: bool) -> None:
     print(f"asr_eval  {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC  host={platform.node()} cpus={os.cpu_count()}")
     print(f"settings  {settings}  general_weight={args.general_weight} general_top={args.general_top} "
-          f"accents={args.accents or 'none'}")
+          f"accents={args.accents or 'none'} sessions={'no' if args.no_sessions else 'per voice and condition'}")
     print(f"model     first build {build_s:.2f}s, rebuild after a vocabulary change {rebuild_s:.2f}s")
     groups: list[tuple[str, list[Result]]] = [("all", results)]
     for split in sorted({r.split for r in results}):

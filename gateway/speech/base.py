@@ -37,7 +37,9 @@ class Synthesizer(Protocol):
 class SpeechEngine(Protocol):
     name: str
 
-    def new_recognizer(self) -> Recognizer: ...
+    def new_recognizer(self, speaker: str | None = None) -> Recognizer:
+        """A recogniser for one turn; `speaker` (the session) lets it continue from that speaker's last turn."""
+        ...
 
     @property
     def synthesizer(self) -> Synthesizer: ...

@@ -16,6 +16,7 @@ import os
 import threading
 import time
 import uuid
+import zlib
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -56,11 +57,11 @@ def _ready() -> bool:
     return _engine is not None
 
 
-def _accept(utterance_id: str, pcm16: bytes) -> str | None:
+def _accept(utterance_id: str, pcm16: bytes, speaker: str | None) -> str | None:
     assert _engine is not None
     recognizer = _utterances.get(utterance_id)
     if recognizer is None:
-        recognizer = _utterances[utterance_id] = _engine.new_recognizer()
+        recognizer = _utterances[utterance_id] = _engine.new_recognizer(speaker)
     return recognizer.accept(pcm16)
 
 
@@ -80,13 +81,14 @@ def _update_vocabulary(vocabulary: Vocabulary) -> None:
 class RemoteRecognizer:
     """One utterance on one worker; the async counterpart of Recognizer."""
 
-    def __init__(self, pool: RecognitionPool, executor: ProcessPoolExecutor) -> None:
+    def __init__(self, pool: RecognitionPool, executor: ProcessPoolExecutor, speaker: str | None) -> None:
         self._pool = pool
         self._executor = executor
+        self._speaker = speaker
         self._id = uuid.uuid4().hex
 
     async def accept(self, pcm16: bytes) -> str | None:
-        result: str | None = await self._pool.call(self._executor, _accept, self._id, pcm16)
+        result: str | None = await self._pool.call(self._executor, _accept, self._id, pcm16, self._speaker)
         return result
 
     async def finish(self) -> str:
@@ -106,9 +108,13 @@ class RecognitionPool:
         return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker,
                                    initargs=(self._settings, self._vocabulary))
 
-    def new_recognizer(self) -> RemoteRecognizer:
-        self._next = (self._next + 1) % len(self._executors)
-        return RemoteRecognizer(self, self._executors[self._next])
+    def new_recognizer(self, speaker: str | None = None) -> RemoteRecognizer:
+        """A speaker's turns all go to one worker, where the engine keeps what it learnt of their voice."""
+        if speaker is not None:
+            index = zlib.crc32(speaker.encode()) % len(self._executors)
+        else:
+            index = self._next = (self._next + 1) % len(self._executors)
+        return RemoteRecognizer(self, self._executors[index], speaker)
 
     async def call(self, executor: ProcessPoolExecutor, fn: Callable[..., T], *args: object) -> T:
         try:

@@ -56,8 +56,8 @@ class EmbeddedEngine:
     def model(self) -> LanguageModelFiles:
         return self._model
 
-    def new_recognizer(self) -> PocketsphinxRecognizer:
-        return PocketsphinxRecognizer(self._pool)
+    def new_recognizer(self, speaker: str | None = None) -> PocketsphinxRecognizer:
+        return PocketsphinxRecognizer(self._pool, speaker)
 
     def update_vocabulary(self, vocabulary: Vocabulary) -> None:
         """Rebuild the language model and dictionary for new names; turns in flight finish on the old model, new
