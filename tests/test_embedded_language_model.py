@@ -131,6 +131,8 @@ def test_accent_readings_join_as_alternates() -> None:
     assert both["party"] == [*american["party"], "P AA T IY"]  # the r dropped
     assert both["for"] == [*american["for"], "F AO"]
     assert both["table"] == american["table"]  # same reading: no duplicate
+    only_party = pronunciations({"party", "for"}, accents=("en-gb",), accented={"party"})
+    assert only_party["party"] == both["party"] and only_party["for"] == american["for"]
 
 
 def test_written_model_loads_in_a_decoder_with_generated_words(tmp_path) -> None:

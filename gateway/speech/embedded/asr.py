@@ -53,10 +53,6 @@ class DecoderSettings:
     # it. A third cost nothing on the development sets; a quarter rejected more off-domain speech but lost ~2
     # points of intent accuracy. Off-domain speech forced onto domain words is not caught by this.
     reject_general_share: float = 0.34
-    # Cepstral mean a new decoder starts from. The model's default "40,3,-1,0..." is far from real speech, so the
-    # first turn on a fresh decoder was misrecognised ("the blue plate" right after start-up); this is the live
-    # mean measured after a turn of development speech. Pooled decoders then carry their adapted mean on:
-    # resetting it every turn cost 1.7 points of WER on the development set.
     # Vocal-tract-length warp for high voices: the acoustic model fits adult male voices best, so a speaker whose
     # median pitch (pitch.py, over the first ~0.4 s of voiced speech) is at least `high_pitch_hz` is decoded
     # with the front end's frequency axis warped by `high_pitch_warp` (pocketsphinx "inverse_linear"). On 40
@@ -65,6 +61,11 @@ class DecoderSettings:
     # speech (never the final one). high_pitch_warp=1.0 disables it.
     high_pitch_hz: float = 170.0
     high_pitch_warp: float = 1.2
+    # Cepstral mean a new decoder starts from. The model's default "40,3,-1,0..." is far from real speech, so the
+    # first turn on a fresh decoder was misrecognised ("the blue plate" right after start-up); this is the live
+    # mean measured after a turn of development speech. Pooled decoders then carry their adapted mean on (for a
+    # speaker heard before, their own mean replaces it): resetting it every turn cost 1.7 points of WER on the
+    # development set.
     cmn_init: tuple[float, ...] | None = (52.4, -4.4, -1.6, 3.6, -2.7, -2.2, -3.2, -5.3, -2.6, -2.2, -0.3, -0.6, -1.4)
 
     def decoder_options(self) -> dict[str, float | int | bool]:

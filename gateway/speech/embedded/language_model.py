@@ -20,7 +20,7 @@ from functools import lru_cache
 import pocketsphinx
 
 from gateway.speech.embedded import pronunciation
-from gateway.speech.embedded.ngram import ArpaModel, NGramCounts, estimate
+from gateway.speech.embedded.ngram import BOS, EOS, ArpaModel, NGramCounts, estimate
 from gateway.speech.embedded.patterns import PATTERNS
 from gateway.speech.embedded.speakable import number_words, speakable
 from luna_common.vocabulary import Vocabulary
@@ -221,8 +221,9 @@ def build_model(vocabulary: Vocabulary, general_weight: float = 0.15, general_to
     names = {w for slot in ("venue", "friend") for name in values[slot] for w in name.split()}
     # Common English words in names ("garden", "table") keep their dictionary pronunciation only. Accent readings
     # go to the domain's own words: accenting the general-English fallback as well gained nothing and built slower.
+    corpus_vocabulary = {g[0] for g in counts.counts[1]} - {BOS, EOS}
     prons = pronunciation.pronunciations(words, names - set(general_unigrams(general_top)), accents,
-                                         corpus_words(by_intent))
+                                         corpus_vocabulary)
     return model, prons
 
 
