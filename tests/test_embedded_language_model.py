@@ -26,16 +26,16 @@ SENTENCES = ["book a table at olive garden", "book a table for two", "cancel my 
              "book a table at sushi zen tonight", "book it", "cancel it"]
 
 
-def small_model(mix: dict[str, float] | None = None, weight: float = 0.0) -> ArpaModel:
+def small_model(mix: dict[str, float] | None = None, weight: float = 0.0, min_backoff: float = 0.0) -> ArpaModel:
     counts = NGramCounts(3)
     for s in SENTENCES:
-        counts.add(s.split())
-    return estimate(counts, mix, weight)
+        counts.add(s.split(), 100.0)  # large counts, as the pattern corpus has: little mass freed by discounting
+    return estimate(counts, mix, weight, min_backoff)
 
 
-@pytest.mark.parametrize("mix", [None, {"weather": 0.4, "the": 0.6}])
-def test_every_context_is_a_probability_distribution(mix: dict[str, float] | None) -> None:
-    model = small_model(mix, 0.1 if mix else 0.0)
+@pytest.mark.parametrize(("mix", "min_backoff"), [(None, 0.0), ({"weather": 0.4, "the": 0.6}, 0.0), (None, 0.2)])
+def test_every_context_is_a_probability_distribution(mix: dict[str, float] | None, min_backoff: float) -> None:
+    model = small_model(mix, 0.1 if mix else 0.0, min_backoff)
     vocab = [g[0] for g in model.grams[1] if g[0] != "<s>"]
     contexts = [(), ("<s>",), ("<s>", "book"), ("book", "a"), ("a", "table"), ("table", "at"), ("zebra",),
                 ("weather", "the")]
@@ -48,6 +48,16 @@ def test_seen_continuations_beat_unseen_ones() -> None:
     model = small_model()
     assert model.prob(("a", "table", "at")) > model.prob(("a", "table", "cancel"))
     assert model.prob(("<s>", "book")) > model.prob(("<s>", "table"))
+
+
+def test_min_backoff_leaves_room_for_word_orders_never_seen() -> None:
+    plain, floored = small_model(), small_model(min_backoff=0.2)
+    assert 10 ** plain.prob(("a", "table", "book")) < 0.01  # "a table" was only ever followed by at / for
+    assert 10 ** floored.prob(("a", "table", "book")) > 10 * 10 ** plain.prob(("a", "table", "book"))
+    for ctx in (("a", "table"), ("<s>", "book")):  # every context backs off with at least the floor
+        backoff = floored.grams[len(ctx)][ctx][1]
+        assert backoff is not None and 10 ** backoff >= 0.2 - 1e-9
+    assert floored.prob(("a", "table", "at")) > floored.prob(("a", "table", "book"))  # seen still wins
 
 
 def test_unigram_mix_adds_general_words_with_their_weight() -> None:
@@ -152,8 +162,8 @@ def test_intent_weights_lift_small_intents_to_their_minimum_share() -> None:
 
 
 def test_intent_weights_make_short_replies_likelier_sentence_starts() -> None:
-    weighted, _ = build_model(demo_vocabulary())
-    plain, _ = build_model(demo_vocabulary(), min_share=0.0)
+    weighted, _ = build_model(demo_vocabulary(), min_backoff=0.0)  # the floor on backoff would blur the comparison
+    plain, _ = build_model(demo_vocabulary(), min_share=0.0, min_backoff=0.0)
     for word in ("thanks", "hello", "nope"):
         assert weighted.prob(("<s>", word)) > plain.prob(("<s>", word)) + 1.0  # over ten times likelier
     assert weighted.prob(("<s>", "book")) > plain.prob(("<s>", "book")) - 0.1  # bookings barely lose

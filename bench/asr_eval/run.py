@@ -24,7 +24,7 @@ from bench.asr_eval.blind_sentences import BLIND
 from bench.asr_eval.sentences import IN_DOMAIN, OFF_DOMAIN, TEST
 from gateway.speech.embedded.asr import DecoderSettings
 from gateway.speech.embedded.engine import EmbeddedEngine
-from gateway.speech.embedded.language_model import ACCENTS, normalize
+from gateway.speech.embedded.language_model import ACCENTS, MIN_BACKOFF, normalize
 from tests import audio
 
 # (espeak-ng voice, words per minute)
@@ -83,14 +83,22 @@ def _intent(understander: Any, text: str) -> str | None:
     return str(getattr(intent, "value", intent))
 
 
-def noisy(pcm: bytes, snr_db: float, seed: int) -> bytes:
-    level = audio.rms(pcm) / 32767.0 / (10 ** (snr_db / 20))
-    return audio.mix(pcm, audio.noise(len(pcm) * 1000 // (2 * audio.RATE), level, seed=seed))
+PAD_MS = 300  # silence either side of an utterance, as the gateway's VAD hands a turn over (pre-roll, hangover)
+
+
+def turn_audio(speech: bytes, snr_db: float | None, seed: int) -> bytes:
+    """A turn as the gateway hands it over: speech with PAD_MS either side, white noise over all of it when `snr_db`
+    is given (background noise does not start with the speech), at `snr_db` below the speech's level."""
+    padded = audio.silence(PAD_MS) + speech + audio.silence(PAD_MS)
+    if snr_db is None:
+        return padded
+    level = audio.rms(speech) / 32767.0 / (10 ** (snr_db / 20))
+    return audio.mix(padded, audio.noise(len(padded) * 1000 // (2 * audio.RATE), level, seed=seed))
 
 
 def recognise(engine: EmbeddedEngine, pcm: bytes, speaker: str | None = None) -> tuple[str, float]:
-    """Stream 20 ms frames with 300 ms of silence either side, as the gateway would; return text and CPU seconds."""
-    frames = audio.chunks(audio.silence(300) + pcm + audio.silence(300))
+    """Stream a turn (see turn_audio) in 20 ms frames, as the gateway would; return text and CPU seconds."""
+    frames = audio.chunks(pcm)
     start = time.process_time()
     recognizer = engine.new_recognizer(speaker)
     for frame in frames:
@@ -129,6 +137,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--general-top", type=int, default=3000)
     parser.add_argument("--accents", default=",".join(ACCENTS),
                         help="espeak-ng voices whose readings join the dictionary, comma-separated ('' for none)")
+    parser.add_argument("--min-backoff", type=float, default=MIN_BACKOFF,
+                        help="least share each language-model context leaves for unseen word orders")
     defaults = DecoderSettings()
     for name in ("lw", "beam", "wbeam", "pbeam", "wip", "noise_floor", "reject_general_share"):
             parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(defaults, name))
@@ -137,6 +147,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-fwdflat", action="store_true")
     parser.add_argument("--no-bestpath", action="store_true")
     parser.add_argument("--no-remove-noise", action="store_true")
+    parser.add_argument("--no-suppression", action="store_true", help="no Wiener noise suppressor before decoding")
     parser.add_argument("--no-cmn-init", action="store_true", help="fresh decoders start from the model's mean")
     parser.add_argument("--no-sessions", action="store_true",
                         help="no speaker key: each turn starts from the previous turn's cepstral mean, whoever spoke "
@@ -148,11 +159,13 @@ def main(argv: list[str] | None = None) -> None:
                        pbeam=args.pbeam, wip=args.wip,
                        maxwpf=args.maxwpf, topn=args.topn, fwdflat=not args.no_fwdflat,
                        bestpath=not args.no_bestpath, reject_general_share=args.reject_general_share,
-                       remove_noise=not args.no_remove_noise, cmn_init=None if args.no_cmn_init else defaults.cmn_init)
+                       remove_noise=not args.no_remove_noise,
+                       suppression_gain_floor=None if args.no_suppression else defaults.suppression_gain_floor,
+                       cmn_init=None if args.no_cmn_init else defaults.cmn_init)
     started = time.monotonic()
     accents = tuple(a for a in args.accents.split(",") if a)
     engine = EmbeddedEngine(settings=settings, general_weight=args.general_weight, general_top=args.general_top,
-                            accents=accents)
+                            accents=accents, min_backoff=args.min_backoff)
     build_s = time.monotonic() - started
     rebuild_started = time.monotonic()
     engine.update_vocabulary(replace(engine.vocabulary, friend_names=(*engine.vocabulary.friend_names, "Zed")))
@@ -164,16 +177,14 @@ def main(argv: list[str] | None = None) -> None:
     work = [(name, c) for name in chosen for c in conditions(splits[name], args.full, args.limit, args.snr)]
     results: list[Result] = []
     for k, (split, (text, intent, keys, voice, speed, snr)) in enumerate(work):
-        pcm = audio.speech(text, voice=voice, speed=speed)
-        if snr is not None:
-            pcm = noisy(pcm, snr, seed=k)
+        pcm = turn_audio(audio.speech(text, voice=voice, speed=speed), snr, seed=k)
         speaker = None if args.no_sessions else f"{voice}@{speed}{' noisy' if snr is not None else ''}"
         hyp, cpu = recognise(engine, pcm, speaker)
         ref_words, hyp_words = _score_words(text), _score_words(hyp)
         flat_hyp = " " + " ".join(hyp_words) + " "
         found = sum(1 for key in keys if " " + " ".join(_score_words(key)) + " " in flat_hyp)
         r = Result(split, text, f"{voice}@{speed}", snr is not None, hyp, word_errors(ref_words, hyp_words),
-                   len(ref_words), len(pcm) / 2 / audio.RATE + 0.6, cpu, intent, keys_found=found, keys=len(keys))
+                   len(ref_words), len(pcm) / 2 / audio.RATE, cpu, intent, keys_found=found, keys=len(keys))
         if intent is not None and understander is not None:
             r.intent = _intent(understander, hyp)
             r.reference_intent = _intent(understander, text)
@@ -183,7 +194,7 @@ def main(argv: list[str] | None = None) -> None:
     venue_names = {normalize(n).removeprefix("the ") for v in engine.vocabulary.venues for n in (v.name, *v.aliases)}
     for k, text in enumerate(OFF_DOMAIN):
         voice, speed = VOICES[k % len(VOICES)]
-        hyp, _ = recognise(engine, audio.speech(text, voice=voice, speed=speed))
+        hyp, _ = recognise(engine, turn_audio(audio.speech(text, voice=voice, speed=speed), None, k))
         off.append((text, hyp, _intent(understander, hyp)))
 
     report(results, off, venue_names, settings, args, build_s, rebuild_s, understander is not None)
@@ -198,7 +209,8 @@ def report(results: list[Result], off: list[tuple[str, str, str | None]], venue_
            have_understanding: bool) -> None:
     print(f"asr_eval  {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC  host={platform.node()} cpus={os.cpu_count()}")
     print(f"settings  {settings}  general_weight={args.general_weight} general_top={args.general_top} "
-          f"accents={args.accents or 'none'} sessions={'no' if args.no_sessions else 'per voice and condition'}")
+          f"accents={args.accents or 'none'} min_backoff={args.min_backoff} "
+          f"sessions={'no' if args.no_sessions else 'per voice and condition'}")
     print(f"model     first build {build_s:.2f}s, rebuild after a vocabulary change {rebuild_s:.2f}s")
     groups: list[tuple[str, list[Result]]] = [("all", results)]
     for split in sorted({r.split for r in results}):

@@ -14,7 +14,7 @@ import time
 import weakref
 
 from gateway.speech.embedded.asr import DecoderPool, DecoderSettings, PocketsphinxRecognizer
-from gateway.speech.embedded.language_model import ACCENTS, LanguageModelFiles, write_model
+from gateway.speech.embedded.language_model import ACCENTS, MIN_BACKOFF, LanguageModelFiles, write_model
 from gateway.speech.embedded.tts import EspeakSynthesizer, EspeakVoice
 from gateway.understanding.demo_vocabulary import demo_vocabulary
 from luna_common.vocabulary import Vocabulary
@@ -27,9 +27,11 @@ class EmbeddedEngine:
 
     def __init__(self, vocabulary: Vocabulary | None = None, settings: DecoderSettings | None = None,
                  voice: EspeakVoice | None = None, general_weight: float = 0.15, general_top: int = 3000,
-                 order: int = 3, workdir: str | None = None, accents: tuple[str, ...] = ACCENTS) -> None:
+                 order: int = 3, workdir: str | None = None, accents: tuple[str, ...] = ACCENTS,
+                 min_backoff: float = MIN_BACKOFF) -> None:
         self._order = order
         self._accents = accents
+        self._min_backoff = min_backoff
         self._general_weight = general_weight
         self._general_top = general_top
         self._own_workdir = workdir is None
@@ -90,4 +92,4 @@ class EmbeddedEngine:
         self._builds += 1
         directory = os.path.join(self._workdir, f"model-{self._builds}")
         return write_model(vocabulary, directory, self._general_weight, self._general_top, self._order,
-                           self._accents)
+                           self._accents, self._min_backoff)

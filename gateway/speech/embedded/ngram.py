@@ -83,11 +83,15 @@ def _discount(table: Mapping[tuple[str, ...], float]) -> float:
 
 
 def estimate(counts: NGramCounts, unigram_mix: Mapping[str, float] | None = None,
-             mix_weight: float = 0.0) -> ArpaModel:
+             mix_weight: float = 0.0, min_backoff: float = 0.0) -> ArpaModel:
     """Interpolated Kneser-Ney model of `counts`.
 
     unigram_mix: an external unigram distribution (probabilities summing to ≤ 1) interpolated with
     weight `mix_weight` into the unigram level; its words join the vocabulary.
+    min_backoff: the least interpolation weight any context gives the lower order. Kneser-Ney frees mass in
+    proportion to how many distinct words follow a context against its total count, which for a corpus
+    generated from patterns (thousands of fills of the same few continuations) leaves almost nothing for a
+    word order the patterns never produced; the seen continuations are scaled down to make room.
     """
     order = counts.order
     # Lower orders use continuation counts (how many distinct words precede the n-gram), except
@@ -128,12 +132,15 @@ def estimate(counts: NGramCounts, unigram_mix: Mapping[str, float] | None = None
         for gram, c in table.items():
             ctx_total[gram[:-1]] += c
             ctx_types[gram[:-1]] += 1
+        seen_scale: dict[tuple[str, ...], float] = {}
         for ctx, tot in ctx_total.items():
-            gammas[n - 1][ctx] = d * ctx_types[ctx] / tot
+            gamma = d * ctx_types[ctx] / tot
+            seen_scale[ctx] = (1.0 - min_backoff) / (1.0 - gamma) if gamma < min_backoff else 1.0
+            gammas[n - 1][ctx] = max(gamma, min_backoff)
         for gram, c in table.items():
             ctx = gram[:-1]
             lower = _lower_prob(probs, gammas, gram[1:])
-            probs[n][gram] = max(c - d, 0.0) / ctx_total[ctx] + gammas[n - 1][ctx] * lower
+            probs[n][gram] = seen_scale[ctx] * max(c - d, 0.0) / ctx_total[ctx] + gammas[n - 1][ctx] * lower
 
     grams: list[dict[tuple[str, ...], tuple[float, float | None]]] = [{} for _ in range(order + 1)]
     for n in range(1, order + 1):
