@@ -60,6 +60,12 @@ def test_min_backoff_leaves_room_for_word_orders_never_seen() -> None:
     assert floored.prob(("a", "table", "at")) > floored.prob(("a", "table", "book"))  # seen still wins
 
 
+@pytest.mark.parametrize("min_backoff", [-0.1, 1.0])
+def test_min_backoff_outside_zero_to_one_is_refused(min_backoff: float) -> None:
+    with pytest.raises(ValueError, match="min_backoff"):
+        small_model(min_backoff=min_backoff)
+
+
 def test_unigram_mix_adds_general_words_with_their_weight() -> None:
     plain = small_model()
     mixed = small_model({"weather": 1.0}, 0.1)

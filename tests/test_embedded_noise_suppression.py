@@ -57,3 +57,9 @@ def test_digital_silence_before_speech_leaves_the_speech_alone() -> None:
 
 def test_flush_without_input_gives_nothing() -> None:
     assert NoiseSuppressor().flush().shape == (0,)
+
+
+@pytest.mark.parametrize("gain_floor", [0.0, -0.5, 1.5])
+def test_a_gain_floor_outside_zero_to_one_is_refused(gain_floor: float) -> None:
+    with pytest.raises(ValueError, match="gain_floor"):
+        NoiseSuppressor(gain_floor=gain_floor)

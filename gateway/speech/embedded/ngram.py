@@ -93,6 +93,8 @@ def estimate(counts: NGramCounts, unigram_mix: Mapping[str, float] | None = None
     generated from patterns (thousands of fills of the same few continuations) leaves almost nothing for a
     word order the patterns never produced; the seen continuations are scaled down to make room.
     """
+    if not 0.0 <= min_backoff < 1.0:
+        raise ValueError(f"min_backoff must be in [0, 1), got {min_backoff}")
     order = counts.order
     # Lower orders use continuation counts (how many distinct words precede the n-gram), except
     # n-grams that start with <s>, which have no left context and keep their real counts.

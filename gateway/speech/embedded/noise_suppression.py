@@ -25,6 +25,8 @@ _NOISE_MIN = 1.0  # per-bin power; noise of one least-significant bit gives ~100
 class NoiseSuppressor:
     def __init__(self, gain_floor: float = 0.3, smoothing: float = 0.98, noise_fall: float = 0.1,
                  noise_rise: float = 1.02) -> None:
+        if not 0.0 < gain_floor <= 1.0:
+            raise ValueError(f"gain_floor must be in (0, 1], got {gain_floor}")  # above 1 it would amplify
         self._gain_floor = gain_floor
         self._smoothing = smoothing  # weight of the previous frame's clean estimate in the a-priori SNR
         self._noise_fall = noise_fall  # how fast the noise estimate follows a quieter frame down
