@@ -2,9 +2,9 @@
 
 Written blind by someone who had not seen the language-model patterns or the training data; only the demo
 city's venue, cuisine and friend names were looked up (and, of the earlier evaluation sets, the first fifteen
-development sentences glimpsed as a format example; none was reused). Written before the last round of
-recogniser work and used only for final figures: never tune the recogniser, its patterns or its language model
-on it.
+development sentences glimpsed as a format example; none was reused). Written before the third round of
+recogniser work and used only for final figures until the fifth round (2026-11-24), which compared changes on
+it: it is no longer blind. blind2_sentences.py, written then, takes its place for final figures.
 
 Each entry: (text as spoken, expected intent, key phrases that must survive recognition).
 Lower case, no punctuation except apostrophes; numbers and times are written as words.

@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.asr_eval                 # modest run: every sentence once, voices rotated
     .venv/bin/python -m bench.asr_eval --full          # every sentence x every voice, clean and noisy
     .venv/bin/python -m bench.asr_eval --lw 8 --show-errors
-    .venv/bin/python -m bench.asr_eval --full --set blind   # the blind set: final figures only, never tuning
+    .venv/bin/python -m bench.asr_eval --full --set blind2  # the second blind set: final figures only, never tuning
 
 Prints word error rate, sentence accuracy, key-phrase recall, intent accuracy through recognition +
 understanding (when gateway.understanding is importable), off-domain behaviour and the real-time
@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bench.asr_eval.blind2_sentences import BLIND2
 from bench.asr_eval.blind_sentences import BLIND
 from bench.asr_eval.sentences import IN_DOMAIN, OFF_DOMAIN, TEST
 from gateway.speech.embedded.asr import DecoderSettings
@@ -128,9 +129,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--full", action="store_true", help="every sentence in every voice, clean and noisy")
     parser.add_argument("--limit", type=int, help="only the first N sentences of each set")
-    parser.add_argument("--set", choices=("dev", "test", "both", "blind"), default="both",
+    parser.add_argument("--set", choices=("dev", "test", "both", "blind", "blind2"), default="both",
                         help="dev: the sentences used while tuning; test: the held-out set; both: dev and test; "
-                             "blind: a set written blind, for final figures only")
+                             "blind: a set written blind, since used to compare changes; blind2: a second set "
+                             "written blind, for final figures only")
     parser.add_argument("--snr", type=float, default=NOISE_SNR_DB, help="SNR (dB) of the white noise added")
     parser.add_argument("--show-errors", action="store_true")
     parser.add_argument("--general-weight", type=float, default=0.15)
@@ -172,7 +174,7 @@ def main(argv: list[str] | None = None) -> None:
     rebuild_s = time.monotonic() - rebuild_started
     understander = _understander()
 
-    splits = {"dev": IN_DOMAIN, "test": TEST, "blind": BLIND}
+    splits = {"dev": IN_DOMAIN, "test": TEST, "blind": BLIND, "blind2": BLIND2}
     chosen = ["dev", "test"] if args.set == "both" else [args.set]
     work = [(name, c) for name in chosen for c in conditions(splits[name], args.full, args.limit, args.snr)]
     results: list[Result] = []
