@@ -16,6 +16,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import tempfile
 import time
 from dataclasses import dataclass, replace
 from typing import Any
@@ -26,6 +27,8 @@ from bench.asr_eval.sentences import IN_DOMAIN, OFF_DOMAIN, TEST
 from gateway.speech.embedded.asr import DecoderSettings
 from gateway.speech.embedded.engine import EmbeddedEngine
 from gateway.speech.embedded.language_model import ACCENTS, MIN_BACKOFF, normalize
+from gateway.understanding.demo_vocabulary import DEMO_FRIENDS, demo_vocabulary
+from luna_common.vocabulary import Vocabulary
 from tests import audio
 
 # (espeak-ng voice, words per minute)
@@ -67,13 +70,32 @@ def _score_words(text: str) -> list[str]:
     return normalize(text).replace("'", "").split()
 
 
-def _understander() -> Any:
+def _understander(vocabulary: Vocabulary) -> Any:
     try:
         from gateway.understanding import Understander
-        from gateway.understanding.demo_vocabulary import demo_vocabulary
     except ImportError:
         return None
-    return Understander(demo_vocabulary())
+    return Understander(vocabulary)
+
+
+def store_vocabulary() -> Vocabulary:
+    """What the running stack's demo user hears: the seeded demo city's venues (158, not the 39 of the built-in
+    demo vocabulary) and cuisines, with the evaluation sentences' friend names (the demo user's friends plus
+    Olivia and Sam)."""
+    from action_agent.domain.vocabulary import load_vocabulary
+    from action_agent.store.demo_city import DEMO_USER_ID, seed
+    from action_agent.store.engine import make_engine, migrate, session_factory
+
+    with tempfile.TemporaryDirectory() as directory:
+        engine = make_engine(f"sqlite:///{os.path.join(directory, 'luna.db')}")
+        try:
+            migrate(engine)
+            seed(engine)
+            store = load_vocabulary(session_factory(engine), DEMO_USER_ID)
+        finally:
+            engine.dispose()
+    friends = tuple(dict.fromkeys((*store.friend_names, *DEMO_FRIENDS)))
+    return Vocabulary(store.venues, friends, store.cuisines).with_version()
 
 
 def _intent(understander: Any, text: str) -> str | None:
@@ -133,6 +155,10 @@ def main(argv: list[str] | None = None) -> None:
                         help="dev: the sentences used while tuning; test: the held-out set; both: dev and test; "
                              "blind: a set written blind, since used to compare changes; blind2: a second set "
                              "written blind, for final figures only")
+    parser.add_argument("--vocabulary", choices=("demo", "store"), default="demo",
+                        help="demo: the built-in demo vocabulary (39 venues) the dev and test sets were written "
+                             "for; store: the seeded demo city's 158 venues, as the running stack hears them (the "
+                             "first blind set names venues only the store has)")
     parser.add_argument("--snr", type=float, default=NOISE_SNR_DB, help="SNR (dB) of the white noise added")
     parser.add_argument("--show-errors", action="store_true")
     parser.add_argument("--general-weight", type=float, default=0.15)
@@ -166,13 +192,14 @@ def main(argv: list[str] | None = None) -> None:
                        cmn_init=None if args.no_cmn_init else defaults.cmn_init)
     started = time.monotonic()
     accents = tuple(a for a in args.accents.split(",") if a)
-    engine = EmbeddedEngine(settings=settings, general_weight=args.general_weight, general_top=args.general_top,
-                            accents=accents, min_backoff=args.min_backoff)
+    vocabulary = store_vocabulary() if args.vocabulary == "store" else demo_vocabulary()
+    engine = EmbeddedEngine(vocabulary, settings=settings, general_weight=args.general_weight,
+                            general_top=args.general_top, accents=accents, min_backoff=args.min_backoff)
     build_s = time.monotonic() - started
     rebuild_started = time.monotonic()
     engine.update_vocabulary(replace(engine.vocabulary, friend_names=(*engine.vocabulary.friend_names, "Zed")))
     rebuild_s = time.monotonic() - rebuild_started
-    understander = _understander()
+    understander = _understander(engine.vocabulary)
 
     splits = {"dev": IN_DOMAIN, "test": TEST, "blind": BLIND, "blind2": BLIND2}
     chosen = ["dev", "test"] if args.set == "both" else [args.set]
@@ -211,7 +238,7 @@ def report(results: list[Result], off: list[tuple[str, str, str | None]], venue_
            have_understanding: bool) -> None:
     print(f"asr_eval  {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC  host={platform.node()} cpus={os.cpu_count()}")
     print(f"settings  {settings}  general_weight={args.general_weight} general_top={args.general_top} "
-          f"accents={args.accents or 'none'} min_backoff={args.min_backoff} "
+          f"accents={args.accents or 'none'} min_backoff={args.min_backoff} vocabulary={args.vocabulary} "
           f"sessions={'no' if args.no_sessions else 'per voice and condition'}")
     print(f"model     first build {build_s:.2f}s, rebuild after a vocabulary change {rebuild_s:.2f}s")
     groups: list[tuple[str, list[Result]]] = [("all", results)]
