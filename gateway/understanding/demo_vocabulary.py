@@ -1,8 +1,9 @@
 """The built-in demo vocabulary: the venue and friend names of the seeded demo city.
 
 Used when the domain store is not available (tests, evaluation, `luna understand` without a database).
-The seeded domain store (action_agent/store/demo_city.py) has the same friends for its demo user, but of these
-39 venues only 13 are among its 158: with a store, the user hears the store's venues instead.
+The seeded domain store (action_agent/store/demo_city.py) differs: its demo user's friends share six of these
+eight names (Liam and Sofia instead of Olivia and Sam), and only 13 of these 39 venues are among its 158. With a
+store, the user hears the store's names.
 """
 
 from __future__ import annotations
