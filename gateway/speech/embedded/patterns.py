@@ -89,9 +89,7 @@ PATTERNS: dict[str, list[str]] = {
         "(make|change) (it|the reservation|our table) (a table|a party) (for|of) {party} [instead]",
         "(can|could) (we|i) (come|arrive|do) (later|earlier|at {time}) instead",
         "(push|move|bump) (our|my|the) {venue} (reservation|booking|table) (back|forward|later|earlier|to {when})",
-        "add (one more|another|a) (person|guest) to (my|our|the) (reservation|booking) [at {venue}]",
-        "add (two|three) [more] (people|guests) to (my|our|the) (reservation|booking) [at {venue}]",
-        "(remove|take off) (one|a|two) (person|people|guest|guests) from (my|our|the) (reservation|booking) "
+        "(add|remove) (one|two|a) (more|) (person|people|guest|guests) (to|from) (my|our|the) (reservation|booking) "
         "[at {venue}]",
         "(change|update) (my|our|the) (reservation|booking) [at {venue}] (for|to) {party} [people]",
         "(actually|oh) (can we|let's|could we) (change|move|make) (it|that) (to|for) {when}",
@@ -307,7 +305,7 @@ PATTERNS: dict[str, list[str]] = {
         "reservation|the booking) [{when}]",
         "(send|shoot|text) {friend} [and {friend}] (an|the) (invite|invitation) [(for|to) (dinner|lunch|{venue})] "
         "[{when}]",
-        "(let|tell) {friend} (know) ((she's|he's|they're) invited|to come|to join us) [(to|at) {venue}] [{when}]",
+        "(let|tell) {friend} (know) [(she's|he's|they're)] (invited|to come|to join us) [(to|at) {venue}] [{when}]",
         "(see|ask) (if|whether) {friend} (wants to|can|would like to) (come|join|join us) [(to|at) {venue}] [{when}]",
         "(share|send) (the|my|our|this) (reservation|booking|plan|details) (with|to) {friend} [and {friend}]",
         "(bring|add) {friend} [and {friend}] (along|to the (reservation|booking|table|dinner))",
