@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
 
@@ -16,8 +15,6 @@ from gateway.speech.embedded.language_model import (
     intent_weights,
     normalize,
     slot_values,
-    tidy,
-    whens,
     write_model,
 )
 from gateway.speech.embedded.ngram import ArpaModel, NGramCounts, estimate
@@ -117,32 +114,6 @@ def test_corpus_uses_every_venue_alias_friend_and_cuisine() -> None:
             assert f" {value} " in f" {sentences.replace(' | ', '  ')} ", (slot, value)
     assert "blue plate" in values["venue"]  # "The Blue Plate" without the article too
     assert "carrabbas" in values["venue"]
-
-
-def test_tidy_folds_the_preposition_a_time_slot_brings_and_fixes_articles() -> None:
-    assert tidy("move my booking to at seven thirty") == "move my booking to seven thirty"
-    assert tidy("make it for on friday") == "make it for friday"
-    assert tidy("could we make it at on sunday evening") == "could we make it on sunday evening"
-    assert tidy("can we make it at at nine") == "can we make it at nine"
-    assert tidy("book it at tomorrow night") == "book it tomorrow night"
-    assert tidy("book at olive garden at nine") == "book at olive garden at nine"
-    assert tidy("find me a italian place or an mexican one") == "find me an italian place or a mexican one"
-    assert tidy("is there an the blue plate nearby") == "is there the blue plate nearby"
-    assert tidy("in a hour or a uniquely good one") == "in an hour or a uniquely good one"
-
-
-def test_corpus_has_no_doubled_prepositions_or_wrong_articles() -> None:
-    bigrams = {(a, b) for s in corpus(demo_vocabulary()) for a, b in itertools.pairwise(s.split())}
-    assert not {("to", "at"), ("for", "at"), ("at", "at"), ("at", "on"), ("on", "on")} & bigrams
-    assert not [(a, b) for a, b in bigrams if a == "a" and b[0] in "aio"]
-    assert not [(a, b) for a, b in bigrams if a == "an" and b[0] not in "aeiouh"]
-
-
-def test_time_slots_favour_the_forms_people_say_most() -> None:
-    values = whens()
-    assert values.count("at seven") > 2 * values.count("at seven fifteen")
-    # a bare day against all its combinations with a time (there are ~20 times for every day in the list)
-    assert values.count("tomorrow night") * 3 > sum(v.startswith("tomorrow at ") for v in values)
 
 
 def test_ipa_to_cmu_maps_espeak_phonemes() -> None:

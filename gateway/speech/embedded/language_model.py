@@ -42,20 +42,10 @@ DAYS = ["tonight", "today", "tomorrow", "tomorrow night", "this evening", "tomor
     for prefix, suffix in (("on ", ""), ("this ", ""), ("next ", ""), ("", " night"), ("on ", " evening"))]
 
 
-# How often the commonest forms are repeated in the slot lists, so the counts follow what people say rather than
-# how many variants were written down: the round hour ("at seven") against 20 other forms of each hour, a bare
-# day ("tomorrow night") against ~500 day-and-time combinations. Before, "tomorrow night" came out as "tomorrow
-# at eight" and "at nine" as "at nine thirty"; with these, development WER 7.0% -> 6.5%.
-ROUND_HOUR_REPEAT = 3
-BARE_DAY_REPEAT = 3
-
-
 def times() -> list[str]:
     out = []
     for h in HOURS:
-        # "thirty" also comes with the other MINUTES: the half hour is the next most said
-        out += [h] * ROUND_HOUR_REPEAT + [f"{h} thirty", f"{h} pm", f"{h} o'clock", f"{h} am", f"half past {h}",
-                                          f"{h} in the evening"]
+        out += [h, f"{h} pm", f"{h} o'clock", f"{h} am", f"half past {h}", f"{h} in the evening"]
         out += [f"{h} {m}" for m in MINUTES] + [f"{h} {m} pm" for m in MINUTES[:4]]
     return [*out, "noon", "midnight", "lunchtime", "dinner time"]
 
@@ -65,7 +55,7 @@ def whens() -> list[str]:
     ts = times()
     combos = [f"{d} at {t}" for d, t in zip(itertools.cycle(DAYS), ts, strict=False)]
     combos += [f"at {t} {d}" for t, d in zip(ts[::3], itertools.cycle(reversed(DAYS)), strict=False)]
-    return DAYS * BARE_DAY_REPEAT + [f"at {t}" for t in ts] + combos
+    return DAYS + [f"at {t}" for t in ts] + combos
 
 
 def normalize(text: str) -> str:
