@@ -148,24 +148,11 @@ _PREPOSITION_PAIRS = (
 )
 
 
-# "(a|an) {cuisine} place" or "is there a {venue}" would otherwise teach "an starbucks" and "a italian" as often as
-# the right article ("is there an starbucks nearby" in the development set); before "the" a name needs none.
-_ARTICLE_RE = re.compile(r"\b(?:a|an) (\S+)")
-_VOWEL_SOUND = re.compile(r"^(?:[ai]|o(?!ne\b)|e(?!u)|u(?!ni|s[eu])|hour|honest)")
-
-
-def _article(match: re.Match[str]) -> str:
-    word = match.group(1)
-    if word == "the":
-        return word
-    return f"{'an' if _VOWEL_SOUND.match(word) else 'a'} {word}"
-
-
-def tidy(sentence: str) -> str:
-    """Fix the grammar slot filling breaks: doubled prepositions (_PREPOSITION_PAIRS) and articles (_ARTICLE_RE)."""
+def join_prepositions(sentence: str) -> str:
+    """Fold the doubled prepositions a filled {when} slot leaves (see _PREPOSITION_PAIRS)."""
     for pattern, replacement in _PREPOSITION_PAIRS:
         sentence = pattern.sub(replacement, sentence)
-    return _ARTICLE_RE.sub(_article, sentence)
+    return sentence
 
 
 def _fill(values: list[str], i: int, counter: itertools.count[int]) -> str:
@@ -190,7 +177,7 @@ def corpus_by_intent(vocabulary: Vocabulary, min_per_pattern: int = 6) -> dict[s
                 def fill(m: re.Match[str], i: int = i) -> str:
                     return _fill(values[m.group(1)], i, counter)
 
-                sentences.append(tidy(_SLOT_RE.sub(fill, form)))
+                sentences.append(join_prepositions(_SLOT_RE.sub(fill, form)))
     return out
 
 

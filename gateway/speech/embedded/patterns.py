@@ -40,7 +40,7 @@ PATTERNS: dict[str, list[str]] = {
         "(we'd|we would|i'd|i would) love (a table|to book a table|a reservation|to eat) at {venue} [for {party}] "
         "[{when}]",
         "(grab|get|find|save|hold) (us|me) a (table|spot|booking) [for {party}] at {venue} [{when}]",
-        "(set up|arrange|organize|plan) (a dinner|dinner|lunch|a reservation|a table) [for {party}] at {venue} "
+        "(set up|arrange|organize|plan) (a|a dinner|dinner|lunch|a reservation|a table) [for {party}] at {venue} "
         "[{when}]",
         "(could|can|may) (i|we) (book|reserve|have) a table [for {party}] [at {venue}] [{when}]",
         "(i'd|we'd) like to (make|get) a (reservation|booking) [for {party} [people]] at {venue} [{when}]",
