@@ -137,22 +137,6 @@ def expand(pattern: str) -> list[str]:
 
 
 _SLOT_RE = re.compile(r"\{([a-z]+)\}")
-# A {when} value brings its own preposition ("at seven", "on friday"), so a pattern's "to {when}" or "at {when}"
-# would teach the model "to at seven" and "at on friday": the most frequent insertion error ("move it to at
-# eight") before these were folded. The pattern's "to"/"for" is kept ("to seven", "for friday"); two
-# prepositions of place and time keep the value's ("at on friday" -> "on friday"); "at tomorrow" loses "at".
-_PREPOSITION_PAIRS = (
-    (re.compile(r"\b(to|for|until|by) (?:at|on) "), r"\1 "),
-    (re.compile(r"\b(?:at|on) (at|on) "), r"\1 "),
-    (re.compile(r"\b(?:at|on) (tonight|today|tomorrow|this evening|this afternoon|this weekend|next week)\b"), r"\1"),
-)
-
-
-def join_prepositions(sentence: str) -> str:
-    """Fold the doubled prepositions a filled {when} slot leaves (see _PREPOSITION_PAIRS)."""
-    for pattern, replacement in _PREPOSITION_PAIRS:
-        sentence = pattern.sub(replacement, sentence)
-    return sentence
 
 
 def _fill(values: list[str], i: int, counter: itertools.count[int]) -> str:
@@ -177,7 +161,7 @@ def corpus_by_intent(vocabulary: Vocabulary, min_per_pattern: int = 6) -> dict[s
                 def fill(m: re.Match[str], i: int = i) -> str:
                     return _fill(values[m.group(1)], i, counter)
 
-                sentences.append(join_prepositions(_SLOT_RE.sub(fill, form)))
+                sentences.append(_SLOT_RE.sub(fill, form))
     return out
 
 
