@@ -94,8 +94,7 @@ def store_vocabulary() -> Vocabulary:
             store = load_vocabulary(session_factory(engine), DEMO_USER_ID)
         finally:
             engine.dispose()
-    friends = tuple(dict.fromkeys((*store.friend_names, *DEMO_FRIENDS)))
-    return Vocabulary(store.venues, friends, store.cuisines).with_version()
+    return replace(store, friend_names=tuple(dict.fromkeys((*store.friend_names, *DEMO_FRIENDS)))).with_version()
 
 
 def _intent(understander: Any, text: str) -> str | None:

@@ -1,4 +1,4 @@
-"""The built-in demo vocabulary: the venue and friend names of the seeded demo city.
+"""The built-in demo vocabulary: a small set of venue and friend names for use without a store.
 
 Used when the domain store is not available (tests, evaluation, `luna understand` without a database).
 The seeded domain store (action_agent/store/demo_city.py) differs: its demo user's friends share six of these
