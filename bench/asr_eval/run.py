@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.asr_eval                 # modest run: every sentence once, voices rotated
     .venv/bin/python -m bench.asr_eval --full          # every sentence x every voice, clean and noisy
     .venv/bin/python -m bench.asr_eval --lw 8 --show-errors
-    .venv/bin/python -m bench.asr_eval --full --set blind2  # the second blind set: final figures only, never tuning
+    .venv/bin/python -m bench.asr_eval --full --set blind3  # the third blind set: final figures only, never tuning
 
 Prints word error rate, sentence accuracy, key-phrase recall, intent accuracy through recognition +
 understanding (when gateway.understanding is importable), off-domain behaviour and the real-time
@@ -22,11 +22,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bench.asr_eval.blind2_sentences import BLIND2
+from bench.asr_eval.blind3_sentences import BLIND3
 from bench.asr_eval.blind_sentences import BLIND
 from bench.asr_eval.sentences import IN_DOMAIN, OFF_DOMAIN, TEST
 from gateway.speech.embedded.asr import DecoderSettings
 from gateway.speech.embedded.engine import EmbeddedEngine
-from gateway.speech.embedded.language_model import ACCENTS, MIN_BACKOFF, normalize
+from gateway.speech.embedded.language_model import ACCENTS, GENERAL_TOP, MIN_BACKOFF, normalize
 from gateway.understanding.demo_vocabulary import DEMO_FRIENDS, demo_vocabulary
 from luna_common.vocabulary import Vocabulary
 from tests import audio
@@ -150,10 +151,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--full", action="store_true", help="every sentence in every voice, clean and noisy")
     parser.add_argument("--limit", type=int, help="only the first N sentences of each set")
-    parser.add_argument("--set", choices=("dev", "test", "both", "blind", "blind2"), default="both",
+    parser.add_argument("--set", choices=("dev", "test", "both", "blind", "blind2", "blind3"), default="both",
                         help="dev: the sentences used while tuning; test: the held-out set; both: dev and test; "
-                             "blind: a set written blind, since used to compare changes; blind2: a second set "
-                             "written blind, for final figures only")
+                             "blind, blind2: sets written blind, since used to compare changes; blind3: a third "
+                             "set written blind, for final figures only")
     parser.add_argument("--vocabulary", choices=("demo", "store"), default="demo",
                         help="demo: the built-in demo vocabulary (39 venues) the dev and test sets were written "
                              "for; store: the seeded demo city's 158 venues, as the running stack hears them (the "
@@ -161,7 +162,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--snr", type=float, default=NOISE_SNR_DB, help="SNR (dB) of the white noise added")
     parser.add_argument("--show-errors", action="store_true")
     parser.add_argument("--general-weight", type=float, default=0.15)
-    parser.add_argument("--general-top", type=int, default=3000)
+    parser.add_argument("--general-top", type=int, default=GENERAL_TOP)
     parser.add_argument("--accents", default=",".join(ACCENTS),
                         help="espeak-ng voices whose readings join the dictionary, comma-separated ('' for none)")
     parser.add_argument("--min-backoff", type=float, default=MIN_BACKOFF,
@@ -200,7 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     rebuild_s = time.monotonic() - rebuild_started
     understander = _understander(engine.vocabulary)
 
-    splits = {"dev": IN_DOMAIN, "test": TEST, "blind": BLIND, "blind2": BLIND2}
+    splits = {"dev": IN_DOMAIN, "test": TEST, "blind": BLIND, "blind2": BLIND2, "blind3": BLIND3}
     chosen = ["dev", "test"] if args.set == "both" else [args.set]
     work = [(name, c) for name in chosen for c in conditions(splits[name], args.full, args.limit, args.snr)]
     results: list[Result] = []

@@ -14,7 +14,13 @@ import time
 import weakref
 
 from gateway.speech.embedded.asr import DecoderPool, DecoderSettings, PocketsphinxRecognizer
-from gateway.speech.embedded.language_model import ACCENTS, MIN_BACKOFF, LanguageModelFiles, write_model
+from gateway.speech.embedded.language_model import (
+    ACCENTS,
+    GENERAL_TOP,
+    MIN_BACKOFF,
+    LanguageModelFiles,
+    write_model,
+)
 from gateway.speech.embedded.tts import EspeakSynthesizer, EspeakVoice
 from gateway.understanding.demo_vocabulary import demo_vocabulary
 from luna_common.vocabulary import Vocabulary
@@ -26,7 +32,7 @@ class EmbeddedEngine:
     name = "embedded"
 
     def __init__(self, vocabulary: Vocabulary | None = None, settings: DecoderSettings | None = None,
-                 voice: EspeakVoice | None = None, general_weight: float = 0.15, general_top: int = 3000,
+                 voice: EspeakVoice | None = None, general_weight: float = 0.15, general_top: int = GENERAL_TOP,
                  order: int = 3, workdir: str | None = None, accents: tuple[str, ...] = ACCENTS,
                  min_backoff: float = MIN_BACKOFF) -> None:
         self._order = order
