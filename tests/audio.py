@@ -67,6 +67,19 @@ def rms(pcm: bytes) -> float:
     return float(np.sqrt(np.mean(a * a))) if len(a) else 0.0
 
 
+TURN_PAD_MS = 300  # silence either side of speech, as the gateway's VAD hands a turn over (pre-roll, hangover)
+
+
+def turn(speech_pcm: bytes, snr_db: float | None = None, seed: int = 0) -> bytes:
+    """A turn as the gateway hands it over: speech with TURN_PAD_MS either side and, when `snr_db` is given, white
+    noise over all of it (background noise does not start with the speech) at `snr_db` below the speech's level."""
+    padded = silence(TURN_PAD_MS) + speech_pcm + silence(TURN_PAD_MS)
+    if snr_db is None:
+        return padded
+    level = rms(speech_pcm) / 32767.0 / (10 ** (snr_db / 20))
+    return mix(padded, noise(len(padded) * 1000 // (2 * RATE), level, seed=seed))
+
+
 def chunks(pcm: bytes, ms: int = 20, rate: int = RATE) -> list[bytes]:
     """Split PCM16 into frames of `ms` milliseconds, as a client would stream them."""
     step = 2 * rate * ms // 1000

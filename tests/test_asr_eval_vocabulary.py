@@ -1,4 +1,5 @@
-"""bench/asr_eval's vocabularies: the store's is what the running stack hears, and it covers the sets that need it."""
+"""bench/asr_eval's evaluation sets and vocabularies: the sets are well formed, and the store's vocabulary (what the
+running stack hears) covers the sets that need it."""
 
 from __future__ import annotations
 

@@ -118,10 +118,7 @@ def test_noise_suppression_recovers_speech_in_steady_noise(engine: EmbeddedEngin
     errors = {"suppressed": 0, "plain": 0}
     words = 0
     for k, (text, voice) in enumerate(NOISY_TURNS):
-        speech = audio.speech(text, voice=voice, speed=150)
-        turn = audio.silence(300) + speech + audio.silence(300)
-        level = audio.rms(speech) / 32767 / 10 ** (10 / 20)
-        noisy = audio.mix(turn, audio.noise(len(turn) * 1000 // (2 * audio.RATE), level, seed=k))
+        noisy = audio.turn(audio.speech(text, voice=voice, speed=150), snr_db=10, seed=k)
         for name, pool in (("suppressed", engine._pool), ("plain", plain)):
             recognizer = PocketsphinxRecognizer(pool, speaker=f"noisy-{k}")
             for frame in audio.chunks(noisy):

@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
+from rapidfuzz.distance import Levenshtein
+
 from bench.asr_eval.blind2_sentences import BLIND2
 from bench.asr_eval.blind3_sentences import BLIND3
 from bench.asr_eval.blind_sentences import BLIND
@@ -53,17 +55,6 @@ class Result:
     reference_intent: str | None = None
     keys_found: int = 0
     keys: int = 0
-
-
-def word_errors(reference: list[str], hypothesis: list[str]) -> int:
-    """Levenshtein distance over words (substitutions + deletions + insertions)."""
-    prev = list(range(len(hypothesis) + 1))
-    for i, r in enumerate(reference, 1):
-        cur = [i] + [0] * len(hypothesis)
-        for j, h in enumerate(hypothesis, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
-        prev = cur
-    return prev[-1]
 
 
 def _score_words(text: str) -> list[str]:
@@ -106,21 +97,8 @@ def _intent(understander: Any, text: str) -> str | None:
     return str(getattr(intent, "value", intent))
 
 
-PAD_MS = 300  # silence either side of an utterance, as the gateway's VAD hands a turn over (pre-roll, hangover)
-
-
-def turn_audio(speech: bytes, snr_db: float | None, seed: int) -> bytes:
-    """A turn as the gateway hands it over: speech with PAD_MS either side, white noise over all of it when `snr_db`
-    is given (background noise does not start with the speech), at `snr_db` below the speech's level."""
-    padded = audio.silence(PAD_MS) + speech + audio.silence(PAD_MS)
-    if snr_db is None:
-        return padded
-    level = audio.rms(speech) / 32767.0 / (10 ** (snr_db / 20))
-    return audio.mix(padded, audio.noise(len(padded) * 1000 // (2 * audio.RATE), level, seed=seed))
-
-
 def recognise(engine: EmbeddedEngine, pcm: bytes, speaker: str | None = None) -> tuple[str, float]:
-    """Stream a turn (see turn_audio) in 20 ms frames, as the gateway would; return text and CPU seconds."""
+    """Stream a turn (see tests.audio.turn) in 20 ms frames, as the gateway would; return text and CPU seconds."""
     frames = audio.chunks(pcm)
     start = time.process_time()
     recognizer = engine.new_recognizer(speaker)
@@ -206,13 +184,13 @@ def main(argv: list[str] | None = None) -> None:
     work = [(name, c) for name in chosen for c in conditions(splits[name], args.full, args.limit, args.snr)]
     results: list[Result] = []
     for k, (split, (text, intent, keys, voice, speed, snr)) in enumerate(work):
-        pcm = turn_audio(audio.speech(text, voice=voice, speed=speed), snr, seed=k)
+        pcm = audio.turn(audio.speech(text, voice=voice, speed=speed), snr, seed=k)
         speaker = None if args.no_sessions else f"{voice}@{speed}{' noisy' if snr is not None else ''}"
         hyp, cpu = recognise(engine, pcm, speaker)
         ref_words, hyp_words = _score_words(text), _score_words(hyp)
         flat_hyp = " " + " ".join(hyp_words) + " "
         found = sum(1 for key in keys if " " + " ".join(_score_words(key)) + " " in flat_hyp)
-        r = Result(split, text, f"{voice}@{speed}", snr is not None, hyp, word_errors(ref_words, hyp_words),
+        r = Result(split, text, f"{voice}@{speed}", snr is not None, hyp, Levenshtein.distance(ref_words, hyp_words),
                    len(ref_words), len(pcm) / 2 / audio.RATE, cpu, intent, keys_found=found, keys=len(keys))
         if intent is not None and understander is not None:
             r.intent = _intent(understander, hyp)
@@ -223,7 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     venue_names = {normalize(n).removeprefix("the ") for v in engine.vocabulary.venues for n in (v.name, *v.aliases)}
     for k, text in enumerate(OFF_DOMAIN):
         voice, speed = VOICES[k % len(VOICES)]
-        hyp, _ = recognise(engine, turn_audio(audio.speech(text, voice=voice, speed=speed), None, k))
+        hyp, _ = recognise(engine, audio.turn(audio.speech(text, voice=voice, speed=speed)))
         off.append((text, hyp, _intent(understander, hyp)))
 
     report(results, off, venue_names, settings, args, build_s, rebuild_s, understander is not None)
