@@ -9,7 +9,7 @@ import pytest
 from rapidfuzz.distance import Levenshtein
 
 from gateway.speech.base import SpeechEngine
-from gateway.speech.embedded.asr import DecoderPool, DecoderSettings, PocketsphinxRecognizer
+from gateway.speech.embedded.asr import DecoderPool, DecoderSettings, PocketsphinxRecognizer, make_decoder
 from gateway.speech.embedded.engine import EmbeddedEngine
 from gateway.speech.embedded.language_model import normalize
 from luna_common.vocabulary import VenueName
@@ -233,3 +233,12 @@ def test_high_voices_are_decoded_with_a_frequency_warp(engine: EmbeddedEngine) -
         final = recognizer.finish()
         assert recognizer.warp == (DecoderSettings().high_pitch_warp if warped else 1.0), voice
         assert "sushi zen" in final, (voice, final)
+
+
+def test_decoders_are_built_with_the_search_settings(engine: EmbeddedEngine) -> None:
+    settings = replace(DecoderSettings(), lw=6.0, topn=6, fwdflatsfwin=7, silprob=0.02, remove_noise=False)
+    for warp in (1.0, 1.2):
+        config = make_decoder(engine.model, settings, warp).config
+        assert (config["lw"], config["topn"], config["fwdflatsfwin"], config["silprob"]) == (6.0, 6, 7, 0.02)
+        assert config["remove_noise"] is False  # set again after the acoustic model's feat.params
+        assert config["warp_params"] == ("1.2" if warp != 1.0 else None)
