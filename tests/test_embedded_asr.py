@@ -236,9 +236,11 @@ def test_high_voices_are_decoded_with_a_frequency_warp(engine: EmbeddedEngine) -
 
 
 def test_decoders_are_built_with_the_search_settings(engine: EmbeddedEngine) -> None:
-    settings = replace(DecoderSettings(), lw=7.0, topn=6, fwdflatsfwin=7, silprob=0.02, remove_noise=False)
+    settings = replace(DecoderSettings(), lw=7.0, topn=6, fwdflatsfwin=7, silprob=0.02, lponlybeam=1e-33,
+                       remove_noise=False)
     for warp in (1.0, 1.2):
         config = make_decoder(engine.model, settings, warp).config
         assert (config["lw"], config["topn"], config["fwdflatsfwin"], config["silprob"]) == (7.0, 6, 7, 0.02)
+        assert config["lponlybeam"] == pytest.approx(1e-33)
         assert config["remove_noise"] is False  # set again after the acoustic model's feat.params
         assert config["warp_params"] == ("1.2" if warp != 1.0 else None)

@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--min-backoff", type=float, default=MIN_BACKOFF,
                         help="least share each language-model context leaves for unseen word orders")
     defaults = DecoderSettings()
-    for name in ("lw", "beam", "wbeam", "pbeam", "wip", "silprob", "noise_floor", "reject_general_share"):
+    for name in ("lw", "beam", "wbeam", "pbeam", "lponlybeam", "wip", "silprob", "noise_floor", "reject_general_share"):
             parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(defaults, name))
     for name in ("maxwpf", "topn", "fwdflatsfwin"):
         parser.add_argument(f"--{name}", type=int, default=getattr(defaults, name))
@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     settings = replace(defaults, lw=args.lw, noise_floor=args.noise_floor, beam=args.beam, wbeam=args.wbeam,
-                       pbeam=args.pbeam, wip=args.wip, silprob=args.silprob,
+                       pbeam=args.pbeam, lponlybeam=args.lponlybeam, wip=args.wip, silprob=args.silprob,
                        maxwpf=args.maxwpf, topn=args.topn, fwdflatsfwin=args.fwdflatsfwin,
                        fwdflat=not args.no_fwdflat,
                        bestpath=not args.no_bestpath, reject_general_share=args.reject_general_share,
