@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
+import numpy as np
 import pytest
 from rapidfuzz.distance import Levenshtein
 
 from gateway.speech.base import SpeechEngine
-from gateway.speech.embedded.asr import DecoderPool, DecoderSettings, PocketsphinxRecognizer, make_decoder
+from gateway.speech.embedded.asr import (
+    DecoderPool,
+    DecoderSettings,
+    PocketsphinxRecognizer,
+    aligned_loglik,
+    clean,
+    make_decoder,
+)
 from gateway.speech.embedded.engine import EmbeddedEngine
 from gateway.speech.embedded.language_model import normalize
 from luna_common.vocabulary import VenueName
@@ -244,3 +252,61 @@ def test_decoders_are_built_with_the_search_settings(engine: EmbeddedEngine) -> 
         assert config["lponlybeam"] == pytest.approx(1e-33)
         assert config["remove_noise"] is False  # set again after the acoustic model's feat.params
         assert config["warp_params"] == ("1.2" if warp != 1.0 else None)
+
+
+def _noisy(pcm: bytes) -> bytes:
+    """Speech with a faint noise floor, as the recogniser hands it to pocketsphinx."""
+    samples = np.frombuffer(pcm, dtype="<i2") + np.random.default_rng(0).normal(0.0, 100.0, len(pcm) // 2)
+    return np.clip(samples, -32768, 32767).astype("<i2").tobytes()
+
+
+def test_alignment_scores_the_spoken_words_and_leaves_the_decoder_decoding(engine: EmbeddedEngine) -> None:
+    decoder = make_decoder(engine.model, DecoderSettings())
+    pcm = _noisy(audio.silence(200) + audio.speech("cancel my reservation at sushi zen", voice="en-us", speed=150)
+                 + audio.silence(300))
+    right = aligned_loglik(decoder, "cancel my reservation at sushi zen", pcm)
+    wrong = aligned_loglik(decoder, "invite priya and marcus to dinner", pcm)
+    assert right is not None and wrong is not None and right > wrong
+    assert aligned_loglik(decoder, "zzqx blorft", pcm) is None  # words outside the dictionary cannot be aligned
+    decoder.start_utt()
+    decoder.process_raw(pcm, False, True)
+    decoder.end_utt()
+    assert clean(decoder.hyp().hypstr) == "cancel my reservation at sushi zen"
+
+
+WARP_TURNS = ["book a table for four at olive garden tonight", "cancel my reservation at sushi zen",
+              "invite priya and marcus to dinner", "how far is golden dragon from here"]
+
+
+def _turn_warps(pool: DecoderPool, speaker: str | None, voice: str, speed: int) -> list[float | None]:
+    warps = []
+    for text in WARP_TURNS:
+        recognizer = PocketsphinxRecognizer(pool, speaker)
+        for frame in audio.chunks(audio.silence(200) + audio.speech(text, voice=voice, speed=speed)
+                                  + audio.silence(300)):
+            recognizer.accept(frame)
+        recognizer.finish()
+        pool.wait_for_scoring()
+        warps.append(recognizer.warp)
+    return warps
+
+
+def test_a_speakers_warp_is_learnt_from_their_first_turns(engine: EmbeddedEngine) -> None:
+    settings = DecoderSettings()
+    pool = DecoderPool(engine.model, settings)
+    try:
+        # a deep voice that pitch alone leaves unwarped, and a high one
+        deep = _turn_warps(pool, "deep", "en-us+m3", 140)
+        assert deep[0] == 1.0 and deep[-1] == 0.9, deep
+        high = _turn_warps(pool, "high", "en-us+f3", 170)
+        assert high[0] == settings.high_pitch_warp and set(high) <= set(settings.high_warp_candidates), high
+        # scoring stops after warp_scoring_turns turns: what is learnt stays put
+        assert pool.warp_turns_scored("deep") == pool.warp_turns_scored("high") == settings.warp_scoring_turns
+        # turns without a speaker, or with the scoring off, learn nothing
+        assert _turn_warps(pool, None, "en-us+m3", 140) == [1.0] * len(WARP_TURNS)
+        off = DecoderPool(engine.model, replace(settings, warp_scoring_turns=0))
+        assert _turn_warps(off, "deep", "en-us+m3", 140) == [1.0] * len(WARP_TURNS)
+        assert off.warp_turns_scored("deep") == 0
+        off.close()
+    finally:
+        pool.close()

@@ -98,13 +98,16 @@ def _intent(understander: Any, text: str) -> str | None:
 
 
 def recognise(engine: EmbeddedEngine, pcm: bytes, speaker: str | None = None) -> tuple[str, float]:
-    """Stream a turn (see tests.audio.turn) in 20 ms frames, as the gateway would; return text and CPU seconds."""
+    """Stream a turn (see tests.audio.turn) in 20 ms frames, as the gateway would; return text and CPU seconds.
+
+    The CPU includes the warp scoring the turn sets off after its transcript."""
     frames = audio.chunks(pcm)
     start = time.process_time()
     recognizer = engine.new_recognizer(speaker)
     for frame in frames:
         recognizer.accept(frame)
     text = recognizer.finish()
+    engine.wait_for_scoring()
     return text, time.process_time() - start
 
 
@@ -148,8 +151,8 @@ def main(argv: list[str] | None = None) -> None:
     defaults = DecoderSettings()
     for name in ("lw", "beam", "wbeam", "pbeam", "lponlybeam", "wip", "silprob", "noise_floor", "reject_general_share"):
             parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(defaults, name))
-    for name in ("maxwpf", "topn", "fwdflatsfwin"):
-        parser.add_argument(f"--{name}", type=int, default=getattr(defaults, name))
+    for name in ("maxwpf", "topn", "fwdflatsfwin", "warp_scoring_turns"):
+        parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
     parser.add_argument("--no-fwdflat", action="store_true")
     parser.add_argument("--no-bestpath", action="store_true")
     parser.add_argument("--no-remove-noise", action="store_true")
@@ -164,6 +167,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = replace(defaults, lw=args.lw, noise_floor=args.noise_floor, beam=args.beam, wbeam=args.wbeam,
                        pbeam=args.pbeam, lponlybeam=args.lponlybeam, wip=args.wip, silprob=args.silprob,
                        maxwpf=args.maxwpf, topn=args.topn, fwdflatsfwin=args.fwdflatsfwin,
+                       warp_scoring_turns=args.warp_scoring_turns,
                        fwdflat=not args.no_fwdflat,
                        bestpath=not args.no_bestpath, reject_general_share=args.reject_general_share,
                        remove_noise=not args.no_remove_noise,

@@ -67,6 +67,10 @@ class EmbeddedEngine:
     def new_recognizer(self, speaker: str | None = None) -> PocketsphinxRecognizer:
         return PocketsphinxRecognizer(self._pool, speaker)
 
+    def wait_for_scoring(self) -> None:
+        """Block until the warp scoring of finished turns has run (see DecoderSettings.warp_candidates)."""
+        self._pool.wait_for_scoring()
+
     def update_vocabulary(self, vocabulary: Vocabulary) -> None:
         """Rebuild the language model and dictionary for new names; turns in flight finish on the old model, new
         turns use the new one.
@@ -91,6 +95,7 @@ class EmbeddedEngine:
                      vocabulary.version, time.monotonic() - started, len(model.words), len(model.generated))
 
     def close(self) -> None:
+        self._pool.close()
         if self._cleanup is not None:
             self._cleanup()
 
