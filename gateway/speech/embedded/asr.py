@@ -93,16 +93,16 @@ class DecoderSettings:
     high_pitch_warp: float = 1.2
     # Speaker-adaptive warp (vocal-tract-length normalisation by maximum likelihood). Pitch does not tell a deep
     # voice from an average one ("en-us+m3" and "en-gb+f2" read ~110 Hz, as "en-us" does), yet they decode best
-    # with different warps. So after each of a speaker's first `warp_scoring_turns` turns, the turn's audio is
-    # aligned to its transcript under each candidate warp for the speaker's pitch class (`warp_candidates` below
-    # `high_pitch_hz`, `high_warp_candidates` at or above), and later turns are decoded with the warp that fitted
-    # most of the scored turns best (DecoderPool.speaker_warp). Pitch still picks the class: in noise the
-    # likelihood across classes pointed the wrong way (the high voice scored best unwarped). The alignments run after
-    # the final transcript (not on the turn's latency path), each at about a sixth of a decode's CPU. Side by side on
-    # the test set and the second blind set: WER 11.6% -> 10.1% and 9.9% -> 8.9% with 3 scored turns (deep voices
-    # 7.2% -> 3.3% clean, the fast British one 11.8% -> 9.3%); 1 scored turn chose worse, 5 and 8 chose the same.
+    # with different warps. So after each of a speaker's first `warp_scoring_turns` turns below `high_pitch_hz`, the
+    # turn's audio is aligned to its transcript under each of `warp_candidates`, and later turns are decoded with the
+    # warp that fitted most of the scored turns best (DecoderPool.speaker_warp). The alignments run after the final
+    # transcript (not on the turn's latency path), each at about a sixth of a decode's CPU. Side by side on the test
+    # set and the second blind set: WER 11.6% -> 10.1% and 9.9% -> 8.9% with 3 scored turns (deep voices 7.2% ->
+    # 3.3% clean, the fast British one 11.8% -> 9.3%); 1 scored turn chose worse, 5 and 8 chose the same.
+    # High voices keep `high_pitch_warp`: choosing between 1.1 and 1.2 for them gained nothing on those sets and
+    # cost 6 points on the high voice's clean turns with the store's 158 venues, and across the pitch classes the
+    # likelihood pointed the wrong way in noise (the high voice scored best unwarped).
     warp_candidates: tuple[float, ...] = (0.9, 1.0)
-    high_warp_candidates: tuple[float, ...] = (1.1, 1.2)
     warp_scoring_turns: int = 3
     # Cepstral mean a new decoder starts from. The model's default "40,3,-1,0..." is far from real speech, so the
     # first turn on a fresh decoder was misrecognised ("the blue plate" right after start-up); this is the live
@@ -114,7 +114,7 @@ class DecoderSettings:
     def decoder_options(self) -> dict[str, float | int | bool]:
         front_end = ("partial_interval_ms", "noise_floor", "suppression_gain_floor", "remove_noise", "cmn_init",
                      "reject_general_share", "high_pitch_hz", "high_pitch_warp", "warp_candidates",
-                     "high_warp_candidates", "warp_scoring_turns")
+                     "warp_scoring_turns")
         return {k: v for k, v in asdict(self).items() if k not in front_end}
 
     def cmn_string(self) -> str | None:
@@ -339,7 +339,7 @@ class PocketsphinxRecognizer:
                          and pool.warp_turns_scored(speaker) < settings.warp_scoring_turns)
         self._turn_audio: list[bytes] = []
         self._turn_audio_bytes = 0
-        self._candidates = settings.warp_candidates
+        self._candidates: tuple[float, ...] = settings.warp_candidates
         if self._pitch is None:
             self._start(self._warp_for(None))
 
@@ -366,12 +366,12 @@ class PocketsphinxRecognizer:
     def _warp_for(self, pitch_hz: float | None) -> float:
         """The speaker's learnt warp for their pitch class, or the class's default before one is learnt."""
         settings = self._pool.settings
-        high = self._pitch is not None and pitch_hz is not None and pitch_hz >= settings.high_pitch_hz
-        self._candidates = settings.high_warp_candidates if high else settings.warp_candidates
+        if self._pitch is not None and pitch_hz is not None and pitch_hz >= settings.high_pitch_hz:
+            self._candidates, self._scoring, self._turn_audio = (), False, []  # nothing to choose between
+            return settings.high_pitch_warp
+        self._candidates = settings.warp_candidates
         learnt = self._pool.speaker_warp(self._speaker, self._candidates) if self._speaker is not None else None
-        if learnt is not None:
-            return learnt
-        return settings.high_pitch_warp if high else 1.0
+        return learnt if learnt is not None else 1.0
 
     def accept(self, pcm16: bytes) -> str | None:
         if self._done:
@@ -444,7 +444,7 @@ class PocketsphinxRecognizer:
                 self._partial = ""
         finally:
             self._pool.give_back(self._decoder, self._generation, self._warp)
-        if self._scoring and self._partial:
+        if self._scoring and self._partial and len(self._candidates) > 1:
             self._pool.score_later(self._score_warps)
         else:
             self._turn_audio = []
