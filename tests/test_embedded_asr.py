@@ -311,3 +311,13 @@ def test_a_speakers_warp_is_learnt_from_their_first_turns(engine: EmbeddedEngine
         off.close()
     finally:
         pool.close()
+
+
+def test_turns_too_long_to_keep_are_not_scored(engine: EmbeddedEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(PocketsphinxRecognizer, "_MAX_SCORED_S", 0.5)  # every turn below is longer
+    pool = DecoderPool(engine.model, DecoderSettings())
+    try:
+        assert _turn_warps(pool, "deep", "en-us+m3", 140) == [1.0] * len(WARP_TURNS)
+        assert pool.warp_turns_scored("deep") == 0
+    finally:
+        pool.close()

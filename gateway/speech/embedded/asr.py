@@ -254,8 +254,10 @@ class DecoderPool:
         best = max(scores, key=scores.__getitem__)
         with self._lock:
             turns, totals = self._warp_scores.get(speaker, (0, {}))
-            totals = {**totals, **{w: (totals.get(w, (0, 0.0))[0] + (w == best), totals.get(w, (0, 0.0))[1] + s)
-                                   for w, s in scores.items()}}
+            totals = dict(totals)
+            for warp, loglik in scores.items():
+                votes, summed = totals.get(warp, (0, 0.0))
+                totals[warp] = (votes + (warp == best), summed + loglik)
             self._warp_scores[speaker] = (turns + 1, totals)
             self._warp_scores.move_to_end(speaker)
             while len(self._warp_scores) > self.MAX_SPEAKERS:
