@@ -37,6 +37,7 @@ from tests import audio
 # (espeak-ng voice, words per minute)
 VOICES = [("en-us", 160), ("en-us+m3", 140), ("en-gb+f2", 180), ("en-us+f3", 170), ("en-us+m1", 150)]
 NOISE_SNR_DB = 15.0
+SETS = {"dev": IN_DOMAIN, "test": TEST, "blind": BLIND, "blind2": BLIND2, "blind3": BLIND3}
 
 
 @dataclass
@@ -184,9 +185,8 @@ def main(argv: list[str] | None = None) -> None:
     rebuild_s = time.monotonic() - rebuild_started
     understander = _understander(engine.vocabulary)
 
-    splits = {"dev": IN_DOMAIN, "test": TEST, "blind": BLIND, "blind2": BLIND2, "blind3": BLIND3}
     chosen = ["dev", "test"] if args.set == "both" else [args.set]
-    work = [(name, c) for name in chosen for c in conditions(splits[name], args.full, args.limit, args.snr)]
+    work = [(name, c) for name in chosen for c in conditions(SETS[name], args.full, args.limit, args.snr)]
     results: list[Result] = []
     for k, (split, (text, intent, keys, voice, speed, snr)) in enumerate(work):
         pcm = audio.turn(audio.speech(text, voice=voice, speed=speed), snr, seed=k)
