@@ -16,12 +16,14 @@ def test_configuration_overrides_settings_and_model_options() -> None:
     assert parse_configuration("") == ({}, {})
 
 
-@pytest.mark.parametrize("spec, message", [("beams=3", "unknown setting 'beams'"), ("topn", "not key=value"),
-                                           ("lw=high", "not a number")])
-def test_bad_configuration_is_refused_with_its_reason(spec: str, message: str,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("argv, message", [
+    (["beams=3"], "unknown setting 'beams'"), (["topn"], "not key=value"), (["lw=high"], "not a number"),
+    (["--part", "2/2"], "want K/N with 0 <= K < N"), (["--part", "1/2/3"], "want K/N"), (["--part", "a/2"], "want K/N"),
+])
+def test_bad_input_is_refused_with_its_reason(argv: list[str], message: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        main([spec])
+        main(argv)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import ast
 import dataclasses
-import io
 import json
 import sys
 import time
@@ -36,6 +35,7 @@ from bench.asr_eval.run import (
     _understander,
     conditions,
     recognise,
+    speaker_key,
 )
 from gateway.speech.embedded.asr import DecoderSettings
 from gateway.speech.embedded.engine import EmbeddedEngine
@@ -47,7 +47,7 @@ LANDED = "landed"
 
 
 def parse_configuration(spec: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """"key=value,..." -> (DecoderSettings overrides, engine options); ValueError names a key that is neither."""
+    """Parse "key=value,..." into (DecoderSettings overrides, engine options); ValueError says what is wrong."""
     fields = {f.name for f in dataclasses.fields(DecoderSettings)}
     settings: dict[str, Any] = {}
     engine: dict[str, Any] = {}
@@ -78,27 +78,30 @@ def build_engine(spec: str) -> EmbeddedEngine:
 
 
 def decode(configurations: list[str], split: str, full: bool, limit: int | None, part: int, parts: int,
-           out: TextIO) -> None:
+           out: TextIO | None) -> list[dict[str, Any]]:
+    """Decode this part's turns with each configuration in turn; each row is also written to `out` as it comes."""
     engines = {name: build_engine("" if name == LANDED else name) for name in configurations}
     understander = _understander(next(iter(engines.values())).vocabulary)
     work = conditions(SETS[split], full, limit, NOISE_SNR_DB)
-    speakers = sorted({f"{v}@{s}{' noisy' if n is not None else ''}" for _, _, _, v, s, n in work})
-    mine = set(speakers[part::parts])
+    mine = set(sorted({speaker_key(v, s, n) for _, _, _, v, s, n in work})[part::parts])
+    rows: list[dict[str, Any]] = []
     for k, (text, intent, _keys, voice, speed, snr) in enumerate(work):
-        speaker = f"{voice}@{speed}{' noisy' if snr is not None else ''}"
+        speaker = speaker_key(voice, speed, snr)
         if speaker not in mine:
             continue
         pcm = audio.turn(audio.speech(text, voice=voice, speed=speed), snr, seed=k)
+        reference = _score_words(text)
         for name, engine in engines.items():
             hyp, cpu = recognise(engine, pcm, speaker)
-            out.write(json.dumps({
-                "configuration": name, "set": split, "turn": k, "speaker": speaker, "text": text, "hypothesis": hyp,
-                "errors": Levenshtein.distance(_score_words(text), _score_words(hyp)),
-                "words": len(_score_words(text)), "audio_s": len(pcm) / 2 / audio.RATE, "cpu_s": cpu,
-                "intent": intent, "recognised_intent": _intent(understander, hyp) if intent else None}) + "\n")
-            out.flush()
-        for engine in engines.values():
-            engine.wait_for_scoring()
+            row = {"configuration": name, "set": split, "turn": k, "speaker": speaker, "text": text,
+                   "hypothesis": hyp, "errors": Levenshtein.distance(reference, _score_words(hyp)),
+                   "words": len(reference), "audio_s": len(pcm) / 2 / audio.RATE, "cpu_s": cpu, "intent": intent,
+                   "recognised_intent": _intent(understander, hyp) if intent else None}
+            rows.append(row)
+            if out is not None:
+                out.write(json.dumps(row) + "\n")
+                out.flush()
+    return rows
 
 
 def report(rows: list[dict[str, Any]]) -> None:
@@ -128,6 +131,14 @@ def report(rows: list[dict[str, Any]]) -> None:
         print(f"{group:<22}" + "".join(cells))
 
 
+def parse_part(spec: str) -> tuple[int, int]:
+    """Parse "K/N" into (K, N), K counted from 0."""
+    k, sep, n = spec.partition("/")
+    if not (sep and k.isdigit() and n.isdigit() and int(k) < int(n)):
+        raise ValueError(f"--part {spec!r}: want K/N with 0 <= K < N, e.g. 0/2")
+    return int(k), int(n)
+
+
 def read_rows(path: str) -> list[dict[str, Any]]:
     with open(path, encoding="utf-8") as rows:
         return [json.loads(line) for line in rows]
@@ -149,21 +160,17 @@ def main(argv: list[str] | None = None) -> None:
     try:
         for spec in args.configurations:
             parse_configuration(spec)
-        part, parts = (int(x) for x in args.part.split("/"))
-        if not 0 <= part < parts:
-            raise ValueError(f"--part {args.part}: K must be in 0..N-1")
+        part, parts = parse_part(args.part)
     except ValueError as e:
         parser.error(str(e))
     started = time.monotonic()
     configurations = [LANDED, *args.configurations]
     if args.out:
         with open(args.out, "w", encoding="utf-8") as out:
-            decode(configurations, args.set, args.full, args.limit, part, parts, out)
-        report(read_rows(args.out))
+            rows = decode(configurations, args.set, args.full, args.limit, part, parts, out)
     else:
-        buffer = io.StringIO()
-        decode(configurations, args.set, args.full, args.limit, part, parts, buffer)
-        report([json.loads(line) for line in buffer.getvalue().splitlines()])
+        rows = decode(configurations, args.set, args.full, args.limit, part, parts, None)
+    report(rows)
     print(f"\n{time.monotonic() - started:.0f} s", file=sys.stderr)
 
 

@@ -115,6 +115,11 @@ def recognise(engine: EmbeddedEngine, pcm: bytes, speaker: str | None = None) ->
 Utterance = tuple[str, str | None, tuple[str, ...]]
 
 
+def speaker_key(voice: str, speed: int, snr: float | None) -> str:
+    """Each voice and noise condition is one speaker (one session): the cepstral mean and warp carry over within it."""
+    return f"{voice}@{speed}{' noisy' if snr is not None else ''}"
+
+
 def conditions(items: list[Utterance], full: bool, limit: int | None,
                snr: float) -> list[tuple[str, str | None, tuple[str, ...], str, int, float | None]]:
     """(text, intent, keys, voice, speed, SNR or None for clean) for each utterance to decode."""
@@ -190,7 +195,7 @@ def main(argv: list[str] | None = None) -> None:
     results: list[Result] = []
     for k, (split, (text, intent, keys, voice, speed, snr)) in enumerate(work):
         pcm = audio.turn(audio.speech(text, voice=voice, speed=speed), snr, seed=k)
-        speaker = None if args.no_sessions else f"{voice}@{speed}{' noisy' if snr is not None else ''}"
+        speaker = None if args.no_sessions else speaker_key(voice, speed, snr)
         hyp, cpu = recognise(engine, pcm, speaker)
         ref_words, hyp_words = _score_words(text), _score_words(hyp)
         flat_hyp = " " + " ".join(hyp_words) + " "
