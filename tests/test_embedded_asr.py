@@ -14,8 +14,6 @@ from gateway.speech.embedded.asr import (
     DecoderPool,
     DecoderSettings,
     PocketsphinxRecognizer,
-    aligned_loglik,
-    clean,
     make_decoder,
 )
 from gateway.speech.embedded.engine import EmbeddedEngine
@@ -251,73 +249,25 @@ def test_decoders_are_built_with_the_search_settings(engine: EmbeddedEngine) -> 
         assert (config["lw"], config["topn"], config["fwdflatsfwin"], config["silprob"]) == (7.0, 6, 7, 0.02)
         assert config["lponlybeam"] == pytest.approx(1e-33)
         assert config["remove_noise"] is False  # set again after the acoustic model's feat.params
-        assert config["warp_params"] == ("1.2" if warp != 1.0 else None)
+        warp_params = config["warp_params"]
+        assert (warp_params.strip() if warp_params is not None else None) == ("1.2" if warp != 1.0 else None)
 
 
-def _noisy(pcm: bytes) -> bytes:
-    """Speech with a faint noise floor, as the recogniser hands it to pocketsphinx."""
-    samples = np.frombuffer(pcm, dtype="<i2") + np.random.default_rng(0).normal(0.0, 100.0, len(pcm) // 2)
-    return np.clip(samples, -32768, 32767).astype("<i2").tobytes()
+def test_every_decoder_built_with_a_warp_is_warped(engine: EmbeddedEngine) -> None:
+    """pocketsphinx left the second decoder warped by 1.2 in a process unwarped when a plain one was built between
+    them (its front end caches the warp's parameters process-wide): make_decoder works round it."""
+    pcm = audio.speech("change the reservation to six people", voice="en-us+f3", speed=170)
+    samples = np.frombuffer(audio.silence(200) + pcm + audio.silence(300), dtype="<i2")
+    noisy = np.clip(samples + np.random.default_rng(0).normal(0.0, 100.0, samples.shape[0]), -32768, 32767)
+    turn = noisy.astype("<i2").tobytes()
 
+    def score(warp: float) -> float:
+        decoder = make_decoder(engine.model, DecoderSettings(), warp)
+        decoder.start_utt()
+        decoder.process_raw(turn, False, True)
+        decoder.end_utt()
+        return float(decoder.hyp().best_score)
 
-def test_alignment_scores_the_spoken_words_and_leaves_the_decoder_decoding(engine: EmbeddedEngine) -> None:
-    decoder = make_decoder(engine.model, DecoderSettings())
-    pcm = _noisy(audio.silence(200) + audio.speech("cancel my reservation at sushi zen", voice="en-us", speed=150)
-                 + audio.silence(300))
-    right = aligned_loglik(decoder, "cancel my reservation at sushi zen", pcm)
-    wrong = aligned_loglik(decoder, "invite priya and marcus to dinner", pcm)
-    assert right is not None and wrong is not None and right > wrong
-    assert aligned_loglik(decoder, "zzqx blorft", pcm) is None  # words outside the dictionary cannot be aligned
-    decoder.start_utt()
-    decoder.process_raw(pcm, False, True)
-    decoder.end_utt()
-    assert clean(decoder.hyp().hypstr) == "cancel my reservation at sushi zen"
-
-
-WARP_TURNS = ["book a table for four at olive garden tonight", "cancel my reservation at sushi zen",
-              "invite priya and marcus to dinner", "how far is golden dragon from here"]
-
-
-def _turn_warps(pool: DecoderPool, speaker: str | None, voice: str, speed: int) -> list[float | None]:
-    warps = []
-    for text in WARP_TURNS:
-        recognizer = PocketsphinxRecognizer(pool, speaker)
-        for frame in audio.chunks(audio.silence(200) + audio.speech(text, voice=voice, speed=speed)
-                                  + audio.silence(300)):
-            recognizer.accept(frame)
-        recognizer.finish()
-        pool.wait_for_scoring()
-        warps.append(recognizer.warp)
-    return warps
-
-
-def test_a_speakers_warp_is_learnt_from_their_first_turns(engine: EmbeddedEngine) -> None:
-    settings = DecoderSettings()
-    pool = DecoderPool(engine.model, settings)
-    try:
-        # a deep voice that pitch alone leaves unwarped
-        deep = _turn_warps(pool, "deep", "en-us+m3", 140)
-        assert deep[0] == 1.0 and deep[-1] == 0.9, deep
-        # scoring stops after warp_scoring_turns turns: what is learnt stays put
-        assert pool.warp_turns_scored("deep") == settings.warp_scoring_turns
-        # high voices keep their class's warp, with nothing to score
-        assert _turn_warps(pool, "high", "en-us+f3", 170) == [settings.high_pitch_warp] * len(WARP_TURNS)
-        assert pool.warp_turns_scored("high") == 0
-        # turns without a speaker, or with the scoring off, learn nothing
-        assert _turn_warps(pool, None, "en-us+m3", 140) == [1.0] * len(WARP_TURNS)
-        off = DecoderPool(engine.model, replace(settings, warp_scoring_turns=0))
-        assert _turn_warps(off, "deep", "en-us+m3", 140) == [1.0] * len(WARP_TURNS)
-        assert off.warp_turns_scored("deep") == 0
-        off.close()
-    finally:
-        pool.close()
-
-
-def test_turns_too_long_to_keep_are_not_scored(engine: EmbeddedEngine, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(PocketsphinxRecognizer, "_MAX_SCORED_S", 0.5)  # every turn below is longer
-    pool = DecoderPool(engine.model, DecoderSettings())
-    try:
-        assert _turn_warps(pool, "deep", "en-us+m3", 140) == [1.0] * len(WARP_TURNS)
-        assert pool.warp_turns_scored("deep") == 0
-    finally:
-        pool.close()
+    plain, warped, plain_again, warped_again = score(1.0), score(1.2), score(1.0), score(1.2)
+    assert plain == plain_again and warped == warped_again
+    assert warped != plain

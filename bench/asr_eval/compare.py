@@ -10,7 +10,7 @@ Single runs move with the order of turns and with small changes to the model (do
 a difference of less than about half a point, or on one set only, is noise.
 
 `--part 0/2` and `--part 1/2` split the speakers (voice and noise condition) between two processes, one per core;
-a speaker's turns stay in one process, in order, so cepstral means and learnt warps carry over as in the benchmark.
+a speaker's turns stay in one process, in order, so cepstral means and adaptation carry over as in the benchmark.
 `--report` adds up the parts' files. RTF figures compare rows of one run only: parallel processes share the CPU.
 """
 

@@ -101,14 +101,14 @@ def _intent(understander: Any, text: str) -> str | None:
 def recognise(engine: EmbeddedEngine, pcm: bytes, speaker: str | None = None) -> tuple[str, float]:
     """Stream a turn (see tests.audio.turn) in 20 ms frames, as the gateway would; return text and CPU seconds.
 
-    The CPU includes the warp scoring the turn sets off after its transcript."""
+    The CPU includes the speaker adaptation the turn sets off after its transcript."""
     frames = audio.chunks(pcm)
     start = time.process_time()
     recognizer = engine.new_recognizer(speaker)
     for frame in frames:
         recognizer.accept(frame)
     text = recognizer.finish()
-    engine.wait_for_scoring()
+    engine.wait_for_adaptation()
     return text, time.process_time() - start
 
 
@@ -116,7 +116,7 @@ Utterance = tuple[str, str | None, tuple[str, ...]]
 
 
 def speaker_key(voice: str, speed: int, snr: float | None) -> str:
-    """Each voice and noise condition is one speaker (one session): the cepstral mean and warp carry over within it."""
+    """Each voice and noise condition is one speaker (one session): cepstral mean and adaptation carry over in it."""
     return f"{voice}@{speed}{' noisy' if snr is not None else ''}"
 
 
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     defaults = DecoderSettings()
     for name in ("lw", "beam", "wbeam", "pbeam", "lponlybeam", "wip", "silprob", "noise_floor", "reject_general_share"):
             parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=getattr(defaults, name))
-    for name in ("maxwpf", "topn", "fwdflatsfwin", "warp_scoring_turns"):
+    for name in ("maxwpf", "topn", "fwdflatsfwin", "adaptation_turns"):
         parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name))
     parser.add_argument("--no-fwdflat", action="store_true")
     parser.add_argument("--no-bestpath", action="store_true")
@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = replace(defaults, lw=args.lw, noise_floor=args.noise_floor, beam=args.beam, wbeam=args.wbeam,
                        pbeam=args.pbeam, lponlybeam=args.lponlybeam, wip=args.wip, silprob=args.silprob,
                        maxwpf=args.maxwpf, topn=args.topn, fwdflatsfwin=args.fwdflatsfwin,
-                       warp_scoring_turns=args.warp_scoring_turns,
+                       adaptation_turns=args.adaptation_turns,
                        fwdflat=not args.no_fwdflat,
                        bestpath=not args.no_bestpath, reject_general_share=args.reject_general_share,
                        remove_noise=not args.no_remove_noise,

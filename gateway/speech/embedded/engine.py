@@ -67,9 +67,9 @@ class EmbeddedEngine:
     def new_recognizer(self, speaker: str | None = None) -> PocketsphinxRecognizer:
         return PocketsphinxRecognizer(self._pool, speaker)
 
-    def wait_for_scoring(self) -> None:
-        """Block until the warp scoring of finished turns has run (see DecoderSettings.warp_candidates)."""
-        self._pool.wait_for_scoring()
+    def wait_for_adaptation(self) -> None:
+        """Block until the speaker adaptation finished turns set off has run (DecoderSettings.adaptation_turns)."""
+        self._pool.wait_for_adaptation()
 
     def update_vocabulary(self, vocabulary: Vocabulary) -> None:
         """Rebuild the language model and dictionary for new names; turns in flight finish on the old model, new
