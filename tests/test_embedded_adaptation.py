@@ -227,3 +227,33 @@ def test_turns_too_long_to_keep_are_not_adapted_on(engine: EmbeddedEngine, monke
         assert pool.adaptation_turns("carol", 1.0) == 0
     finally:
         pool.close()
+
+
+def test_a_transform_waits_for_enough_speech(engine: EmbeddedEngine) -> None:
+    pool = DecoderPool(engine.model, replace(DecoderSettings(), adaptation_min_frames=10**6))
+    try:
+        pool.adapt("dave", 1.0, pool.generation, "invite priya and marcus to dinner",
+                   _turn("invite priya and marcus to dinner"))
+        assert pool.adaptation_turns("dave", 1.0) == 1 and pool.speaker_transform("dave", 1.0) is None
+    finally:
+        pool.close()
+
+
+def test_few_adapted_decoders_stay_pooled(engine: EmbeddedEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(DecoderPool, "MAX_ADAPTED_IDLE", 1)
+    pool = DecoderPool(engine.model, DecoderSettings())
+    try:
+        transforms = [ModelTransform((np.eye(13),) * 3, (np.zeros(13),) * 3) for _ in range(2)]
+        given_back = []
+        for transform in transforms:
+            decoder, generation = pool.take(1.0, transform)
+            pool.give_back(decoder, generation, 1.0, transform)
+            given_back.append(decoder)
+        plain, _ = pool.take()
+        pool.give_back(plain, pool.generation)
+        # only the latest speaker's decoder is kept; the plain one does not count against the cap
+        assert pool.take(1.0, transforms[1])[0] is given_back[1]
+        assert pool.take(1.0, transforms[0])[0] is not given_back[0]
+        assert pool.take()[0] is plain
+    finally:
+        pool.close()

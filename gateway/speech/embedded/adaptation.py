@@ -1,14 +1,14 @@
-"""Speaker adaptation: a linear transform of the acoustic model's Gaussian means fitted to one speaker's voice
-(maximum-likelihood linear regression, MLLR), estimated from their own turns aligned to the recogniser's
-transcripts.
+"""Speaker adaptation: a linear transform of the acoustic model's Gaussian means, and a scale of its variances,
+fitted to one speaker's voice (maximum-likelihood linear regression, MLLR), estimated from their own turns aligned
+to the recogniser's transcripts.
 
-pocketsphinx applies such a transform (a text file given as the decoder's `mllr` option: mean' = A·mean + b per
-feature stream) but ships nothing that estimates one (sphinxtrain's `mllr_solve` does, from `bw` statistics).
-This module estimates it from the model files inside the pocketsphinx wheel: the turn is force-aligned to its
-transcript at the HMM-state level, each frame's posterior over the Gaussians of its aligned senone gives the
-statistics, and each row of the transform is a weighted least-squares solve (one global regression class, the
-three 13-dimensional streams of the model's `1s_c_d_dd` features transformed apart, as the model's svspec splits
-them).
+pocketsphinx applies such a transform (a text file given as the decoder's `mllr` option: mean' = A·mean + b and
+variance' = h·variance per feature stream) but ships nothing that estimates one (sphinxtrain's `mllr_solve` does,
+from `bw` statistics). This module estimates it from the model files inside the pocketsphinx wheel: the turn is
+force-aligned to its transcript at the HMM-state level, each frame's posterior over the Gaussians of its aligned
+senone gives the statistics, and each row of the transform is a weighted least-squares solve (one global regression
+class, the three 13-dimensional streams of the model's `1s_c_d_dd` features transformed apart, as the model's
+svspec splits them).
 """
 
 from __future__ import annotations

@@ -196,7 +196,7 @@ class DecoderPool:
     # Speakers whose adapted decoders stay pooled between turns (a decoder holds ~10 MB); others rebuild theirs
     # (~40 ms) at the start of a turn.
     MAX_ADAPTED_IDLE = 16
-    MAX_ADAPTED_SPEAKERS = 1024  # adaptations remembered (~70 kB each while still adapting, 5 kB after)
+    MAX_ADAPTED_SPEAKERS = 1024  # adaptations remembered (~65 kB each while still adapting, 5 kB after)
 
     def __init__(self, model: LanguageModelFiles, settings: DecoderSettings) -> None:
         self._lock = threading.Lock()
@@ -286,17 +286,18 @@ class DecoderPool:
         aligner = self._aligner(warp, generation)
         if aligner is None:
             return  # the vocabulary changed: the transcript's words may have left the dictionary
-        frames = aligned_frames(aligner, transcript, pcm16, self._cepstra_dir(warp))
         with self._lock:
             entry = self._adaptations.setdefault((speaker, warp), SpeakerAdaptation())
             self._adaptations.move_to_end((speaker, warp))
-            entry.turns += 1
             while len(self._adaptations) > self.MAX_ADAPTED_SPEAKERS:
                 _, forgotten = self._adaptations.popitem(last=False)
                 self._forget(forgotten.transform)
         statistics = entry.statistics  # only touched here, on the one adaptation thread
         if statistics is None:
-            return
+            return  # done adapting: a turn that started before the last one finished adapting
+        frames = aligned_frames(aligner, transcript, pcm16, self._cepstra_dir(warp))
+        with self._lock:
+            entry.turns += 1
         if entry.turns >= self._settings.adaptation_turns:
             entry.statistics = None  # the last turn to adapt on: the transform below is the speaker's for good
         if frames is not None:
